@@ -1,0 +1,43 @@
+# Two entry points, each building its own environment from a fresh clone:
+#   make demo   - run notebooks/quickstart.ipynb end to end, twice, and print the timings
+#   make test   - run the whole test suite (Python and the js/ front-end tests)
+
+PYTHON ?= python3
+VENV ?= .venv
+SHARED ?= $(abspath ../shared)
+export PLLM_SHARED_DIR := $(SHARED)
+export PLLM_EMBEDDING_MODEL_PATH := $(SHARED)/models/all-MiniLM-L6-v2-onnx
+export HF_HUB_OFFLINE := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench env clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+env: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python notebooks/run_demo.py notebooks/quickstart.ipynb
+
+test: $(STAMP)
+	$(BIN)/ruff check pllm_notebook tests benchmarks notebooks
+	$(BIN)/ruff format --check pllm_notebook tests benchmarks notebooks
+	node --test js/
+	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check --fix pllm_notebook tests benchmarks notebooks
+	$(BIN)/ruff format pllm_notebook tests benchmarks notebooks
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) .pllm build *.egg-info

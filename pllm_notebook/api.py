@@ -1,0 +1,104 @@
+"""The Python face: ``resume_directory`` for scripts, and the notebook's default orchestrator.
+
+``import pllm_notebook as pllm`` then ``pllm.agent("writer")`` in a notebook uses the default orchestrator
+that ``%load_ext pllm_notebook`` (or the first call here) sets up on ``.pllm/`` beside the notebook.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+from .engine import Agent, Orchestrator, Stats
+from .providers import Provider
+
+_default: Orchestrator | None = None
+_default_options: dict[str, Any] = {"directory": ".pllm", "provider": "offline"}
+_default_lock = threading.Lock()
+
+
+def _build_cache(directory: str | os.PathLike[str], semantic_cache: Any) -> Any:
+    if semantic_cache is None or semantic_cache is False:
+        return None
+    if semantic_cache is True:
+        from .cache import DuckDBStorage, SemanticCache
+
+        return SemanticCache(storage=DuckDBStorage(directory))
+    return semantic_cache
+
+
+def resume_directory(
+    directory: str | os.PathLike[str] = ".pllm",
+    *,
+    provider: str | Provider | None = "offline",
+    strategy: str = "sync",
+    llm: str | None = None,
+    log_level: int | str | None = None,
+    dashboard: bool = False,
+    hash_by: list[str] | tuple[str, ...] = ("llm",),
+    ignore_cache: bool = False,
+    semantic_cache: Any = None,
+    max_concurrent: int = 20,
+    **provider_options: Any,
+) -> Orchestrator:
+    """Open (or create) a resume directory and return its orchestrator; use it with ``with``.
+
+    Everything the run does is kept in ``directory``: re-running the same script replays stored answers
+    with no live call. ``semantic_cache=True`` answers similar requests from a cache in the same directory
+    (or pass a :class:`~pllm_notebook.SemanticCache`). ``dashboard=True`` shows the live dashboard.
+    Extra keyword arguments go to the provider (``base_url=...``, ``api_key=...``, ``latency_s=...``).
+    """
+    orch = Orchestrator(
+        directory,
+        provider=provider,
+        strategy=strategy,
+        llm=llm,
+        log_level=log_level,
+        hash_by=hash_by,
+        ignore_cache=ignore_cache,
+        semantic_cache=_build_cache(directory, semantic_cache),
+        max_concurrent=max_concurrent,
+        provider_options=provider_options,
+    )
+    if dashboard:
+        from .dashboard import attach_dashboard
+
+        attach_dashboard(orch)
+    return orch
+
+
+def configure(**options: Any) -> Orchestrator:
+    """Replace the default orchestrator (``directory=``, ``provider=``, and any ``resume_directory`` option)."""
+    global _default
+    with _default_lock:
+        _default_options.update(options)
+        old, _default = _default, None
+    if old is not None:
+        old.close()
+    return default_orchestrator()
+
+
+def default_orchestrator() -> Orchestrator:
+    """The notebook's orchestrator, created on first use from the current configuration."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            options = dict(_default_options)
+            _default = resume_directory(options.pop("directory"), **options)
+        return _default
+
+
+def default_options() -> dict[str, Any]:
+    """The settings the default orchestrator is (or will be) built from."""
+    return dict(_default_options)
+
+
+def agent(name: str) -> Agent:
+    """The default orchestrator's agent called ``name`` (no ``with`` needed in a notebook)."""
+    return default_orchestrator().agent(name)
+
+
+def stats() -> Stats:
+    """What the default orchestrator did and saved so far."""
+    return default_orchestrator().stats()

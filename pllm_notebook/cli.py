@@ -1,0 +1,39 @@
+"""The ``pllm-notebook`` command: one sub-command per task, each implemented beside what it works on.
+
+Every entry below names a module with ``add_arguments(parser)`` and ``run(args) -> int``. Those modules
+keep their top level light (heavy imports go inside ``run``), so ``pllm-notebook --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "dashboard": ("pllm_notebook.dashboard.serve", "serve the live dashboard for a resume directory"),
+    "calibrate": ("pllm_notebook.cache.calibration_cli", "calibrate similarity presets from labelled pairs"),
+    "repair": ("pllm_notebook.store.repair", "save what can be read from a damaged resume directory"),
+    "info": ("pllm_notebook.store.info", "summarise what a resume directory holds"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pllm-notebook", description="pllm_notebook command-line tools")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (module, help_text) in COMMANDS.items():
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        command.set_defaults(_module=module)
+        importlib.import_module(module).add_arguments(command)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script."""
+    args = build_parser().parse_args(argv)
+    module = importlib.import_module(args._module)
+    return int(module.run(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,25 @@
+"""Engine layer: orchestrators, agents, conversations, memo blocks and LLM responses."""
+
+from .agent import Agent
+from .memo import Memo
+from .message_state import MessageState
+from .orchestrator import Orchestrator
+from .recording import MutationLog, decode_ops, encode_ops, replay_ops
+from .response import LLMResponse, ResponseData, Usage
+from .stats import Stats, StatsCollector
+
+__all__ = [
+    "Agent",
+    "LLMResponse",
+    "Memo",
+    "MessageState",
+    "MutationLog",
+    "Orchestrator",
+    "ResponseData",
+    "Stats",
+    "StatsCollector",
+    "Usage",
+    "decode_ops",
+    "encode_ops",
+    "replay_ops",
+]

@@ -1,0 +1,87 @@
+"""``Agent``: a named participant with one conversation, memo blocks and ``ask_llm``."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Any
+
+from ..events import AgentMessage
+from .memo import Memo
+from .message_state import MessageState
+from .response import LLMResponse
+
+if TYPE_CHECKING:
+    from .orchestrator import Orchestrator
+
+
+class Agent:
+    """One agent of an orchestrator. Use it with ``with orch.agent("name") as agt:`` or directly."""
+
+    def __init__(self, orchestrator: Orchestrator, name: str) -> None:
+        if not isinstance(name, str) or not name:
+            raise ValueError("an agent needs a non-empty string name, e.g. orch.agent('writer')")
+        self.orchestrator = orchestrator
+        self.name = name
+        self._state = MessageState(self)
+        self._memo_stack: list[Memo] = []
+        self._pending: list[LLMResponse] = []
+
+    def __enter__(self) -> Agent:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.resolve_all()
+
+    def __repr__(self) -> str:
+        return f"Agent({self.name!r})"
+
+    def get_msg_state(self) -> MessageState:
+        """This agent's conversation (always the same object)."""
+        return self._state
+
+    def memoize(self, salt: Any = None) -> Memo:
+        """A memo block: ``with agt.memoize(salt) as mem: mem.begin(); ...``.
+
+        The key is the conversation at ``begin()``, ``salt``, this agent's name and the block's own
+        source, so two different blocks never replay each other's work. ``salt`` also salts every
+        ``ask_llm`` in the block: a new salt means fresh calls.
+        """
+        return Memo(self, salt, sys._getframe(1))
+
+    def print(self, *args: Any, sep: str = " ", end: str = "\n") -> None:
+        """Print, and show the text on the dashboard's activity feed."""
+        text = sep.join(str(a) for a in args)
+        print(text, end=end)
+        self.orchestrator.emit(AgentMessage(agent=self.name, text=text))
+
+    def resolve_all(self) -> None:
+        """Wait for every call this agent started (concurrent strategy); re-raises the first error."""
+        pending, self._pending = self._pending, []
+        for response in pending:
+            response.resolve()
+
+    def active_salt(self) -> Any:
+        """The salts in force for a call: the notebook cell's, then each memo block's, outermost first."""
+        salts = [repr(m.salt) for m in self._memo_stack if m.salt is not None]
+        if self.orchestrator.scope_salt is not None:
+            salts.insert(0, repr(self.orchestrator.scope_salt))
+        return tuple(salts) or None
+
+    def active_label(self) -> str:
+        """The label of the innermost memo block (or cell) running, for stats and the dashboard."""
+        if self._memo_stack:
+            return self._memo_stack[-1].label
+        return self.orchestrator.current_label
+
+    def _ask(self, state: MessageState, docs: tuple[Any, ...], **kwargs: Any) -> LLMResponse:
+        if state is not self._state:
+            raise RuntimeError("a MessageState can only ask through its own agent")
+        return self.orchestrator.asker.ask(
+            self,
+            docs,
+            instructions=kwargs.pop("instructions"),
+            llm=kwargs.pop("llm"),
+            salt=kwargs.pop("salt"),
+            kwargs=kwargs,
+        )

@@ -1,0 +1,255 @@
+"""The path of one ``ask_llm``: resume from the call log, else the semantic cache, else a live call.
+
+Every call is logged in the resume store under a resume key (agent, conversation so far, model, salt and
+the occurrence of that same request in this run), which is what makes a re-run free and repeatable.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Mapping
+from concurrent.futures import Future
+from typing import TYPE_CHECKING, Any
+
+from ..events import LLMCallFinished, LLMCallStarted
+from ..hashing import stable_hash
+from ..providers import LLMRequest, Message, ProviderReply, cost_usd
+from ..store import CallRecord
+from .recording import response_from_record
+from .response import LLMResponse, ResponseData, Usage
+
+if TYPE_CHECKING:
+    from .agent import Agent
+    from .orchestrator import Orchestrator
+
+log = logging.getLogger("pllm_notebook")
+
+_CACHE_KWARGS = ("cache_context", "cache_namespace")
+
+
+def item_to_message(item: Any) -> Message:
+    """How one conversation item is sent to a provider."""
+    if isinstance(item, LLMResponse):
+        return Message("assistant", item.final_answer)
+    if isinstance(item, str):
+        return Message("user", item)
+    if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str):
+        role, content = item
+        return Message(role, content if isinstance(content, str) else tuple(content))
+    if isinstance(item, Message):
+        return item
+    if isinstance(item, bytes | bytearray):
+        return Message("user", ({"type": "image", "data": bytes(item)},))
+    raise TypeError(
+        f"a conversation item of type {type(item).__name__} cannot be sent to an LLM; use str, "
+        "(role, text) tuples, bytes (images) or LLMResponse"
+    )
+
+
+def build_request(
+    items: list[Any], model: str, instructions: str | None, params: Mapping[str, Any]
+) -> LLMRequest:
+    """A provider-neutral request from the whole conversation."""
+    params = dict(params)
+    structured = params.pop("structured_output", None)
+    stream = bool(params.pop("stream", False))
+    return LLMRequest(
+        model=model,
+        messages=tuple(item_to_message(i) for i in items),
+        instructions=instructions,
+        params=params,
+        structured_output=structured,
+        stream=stream,
+    )
+
+
+def _snippet(text: str, n: int = 120) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+class Asker:
+    """Runs ``ask_llm`` for one orchestrator."""
+
+    def __init__(self, orch: Orchestrator) -> None:
+        self.orch = orch
+        self._occurrences: dict[str, int] = {}
+
+    def resume_key(self, agent: Agent, request: LLMRequest, salt: Any) -> tuple[str, int]:
+        canonical = request.canonical()
+        if "llm" not in self.orch.hash_by:
+            canonical.pop("model")
+        base = stable_hash("ask", agent.name, canonical, salt)
+        occurrence = self._occurrences.get(base, 0)
+        self._occurrences[base] = occurrence + 1
+        return stable_hash(base, occurrence), occurrence
+
+    def ask(
+        self,
+        agent: Agent,
+        docs: tuple[Any, ...],
+        *,
+        instructions: str | None,
+        llm: str | None,
+        salt: Any,
+        kwargs: dict[str, Any],
+    ) -> LLMResponse:
+        orch = self.orch
+        state = agent.get_msg_state()
+        cache_args = {k: kwargs.pop(k) for k in _CACHE_KWARGS if k in kwargs}
+        for doc in docs:
+            state.append(doc)
+        model = llm or orch.default_model
+        request = build_request(state.copy(), model, instructions, kwargs)
+        key, occurrence = self.resume_key(agent, request, (agent.active_salt(), salt))
+        label = agent.active_label()
+        if not orch.ignore_cache:
+            record = orch.store.call_for_resume_key(key)
+            if record is not None:
+                response = response_from_record(orch.store, record.call_id)
+                orch.emit(
+                    LLMCallFinished(
+                        call_id=record.call_id,
+                        agent=agent.name,
+                        label=label,
+                        provider=record.provider,
+                        model=record.model,
+                        source="memo",
+                        latency_s=record.latency_s,
+                        input_tokens=record.input_tokens,
+                        output_tokens=record.output_tokens,
+                        cost_usd=record.cost_usd,
+                    )
+                )
+                state.append(response)
+                return response
+        call_id = uuid.uuid4().hex
+        job = (agent, label, call_id, key, occurrence, request, cache_args)
+        if orch.strategy == "concurrent":
+            future: Future = orch.executor().submit(self._call, *job)
+            response = LLMResponse(call_id, future=future)
+            agent._pending.append(response)
+        else:
+            response = LLMResponse(call_id, self._call(*job))
+        state.append(response)
+        return response
+
+    def _call(
+        self,
+        agent: Agent,
+        label: str,
+        call_id: str,
+        key: str,
+        occurrence: int,
+        request: LLMRequest,
+        cache_args: dict[str, Any],
+    ) -> ResponseData:
+        orch = self.orch
+        provider = orch.provider
+        orch.emit(
+            LLMCallStarted(
+                call_id=call_id,
+                agent=agent.name,
+                label=label,
+                provider=provider.name,
+                model=request.model,
+                prompt=_snippet(request.last_user_text),
+            )
+        )
+        start = time.perf_counter()
+        try:
+            hit = None
+            if orch.cache is not None and not request.stream:
+                hit = orch.cache.lookup_request(request, occurrence=occurrence, **cache_args)
+            if hit is not None:
+                data = ResponseData(
+                    final_answer=hit.text,
+                    model=hit.model or request.model,
+                    provider=hit.provider or provider.name,
+                    usage=Usage(hit.input_tokens, hit.output_tokens),
+                    latency_s=hit.latency_s,
+                    cost_usd=hit.cost_usd,
+                    source=hit.kind,
+                    similarity=hit.similarity,
+                    output_parsed=hit.parsed,
+                )
+                extra = {"source": hit.kind, "similarity": hit.similarity, "entry_id": hit.entry_id}
+            else:
+                reply = provider.complete(request)
+                latency = time.perf_counter() - start
+                data = self._live_data(reply, request, latency)
+                extra = {"source": "live"}
+                if orch.cache is not None and not request.stream:
+                    orch.cache.store_reply(
+                        request, reply, latency_s=latency, cost_usd=data.cost_usd, **cache_args
+                    )
+        except Exception as exc:
+            orch.emit(
+                LLMCallFinished(
+                    call_id=call_id,
+                    agent=agent.name,
+                    label=label,
+                    provider=provider.name,
+                    model=request.model,
+                    latency_s=time.perf_counter() - start,
+                    error=f"{type(exc).__name__}: {exc}",
+                )
+            )
+            raise
+        if data.output_parsed is not None:
+            dump = getattr(data.output_parsed, "model_dump", None)
+            extra["parsed"] = dump(mode="json") if callable(dump) else data.output_parsed
+        if data.chunks:
+            extra["chunks"] = list(data.chunks)
+        orch.store.put_call(
+            CallRecord(
+                call_id=call_id,
+                resume_key=key,
+                agent=agent.name,
+                provider=data.provider,
+                model=data.model,
+                request=orch.redact(request.canonical()),
+                response_text=data.final_answer,
+                response=extra,
+                input_tokens=data.usage.input_tokens,
+                output_tokens=data.usage.output_tokens,
+                latency_s=data.latency_s,
+                cost_usd=data.cost_usd,
+            )
+        )
+        orch.emit(
+            LLMCallFinished(
+                call_id=call_id,
+                agent=agent.name,
+                label=label,
+                provider=data.provider,
+                model=data.model,
+                source=data.source,
+                latency_s=time.perf_counter() - start,
+                input_tokens=data.usage.input_tokens,
+                output_tokens=data.usage.output_tokens,
+                cost_usd=data.cost_usd,
+                similarity=data.similarity,
+            )
+        )
+        return data
+
+    def _live_data(self, reply: ProviderReply, request: LLMRequest, latency: float) -> ResponseData:
+        return ResponseData(
+            final_answer=reply.text,
+            model=reply.model or request.model,
+            provider=self.orch.provider.name,
+            usage=Usage(reply.input_tokens, reply.output_tokens),
+            latency_s=latency,
+            cost_usd=cost_usd(
+                reply.model or request.model,
+                reply.input_tokens,
+                reply.output_tokens,
+                reply.cached_input_tokens,
+            ),
+            source="live",
+            output_parsed=reply.parsed,
+            chunks=tuple(reply.chunks) if reply.chunks else None,
+        )

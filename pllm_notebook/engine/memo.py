@@ -1,0 +1,179 @@
+"""``agt.memoize()``: skip a block whose conversation, salt and code are unchanged, and replay what it did."""
+
+from __future__ import annotations
+
+import logging
+import time
+import warnings
+from typing import TYPE_CHECKING, Any
+
+from ..errors import StoreError
+from ..events import MemoHit, MemoMiss, MemoSkipped, MemoStored
+from ..hashing import stable_hash
+from ..store import MemoRecord
+from .block_source import block_identity
+from .recording import MutationLog, call_ids, decode_ops, encode_ops
+
+if TYPE_CHECKING:
+    from .agent import Agent
+
+log = logging.getLogger("pllm_notebook")
+
+
+class _Replayed(Exception):
+    """Raised by ``begin()`` on a hit to skip the rest of the block; swallowed by ``__exit__``."""
+
+
+def miss_reason(inputs: dict[str, Any], previous: MemoRecord | None) -> str:
+    """Why a key missed, comparing its parts with the newest entry of the same block or cell."""
+    if previous is None:
+        return "new"
+    old = previous.inputs
+    changed = []
+    for part in ("source", "salt", "state"):
+        if inputs.get(part) != old.get(part):
+            changed.append(
+                {"source": "source changed", "salt": "salt changed", "state": "conversation changed"}[part]
+            )
+    new_in, old_in = inputs.get("inputs", {}), old.get("inputs", {})
+    changed += [
+        f"input {name!r} changed"
+        for name in sorted(new_in)
+        if name in old_in and new_in[name] != old_in[name]
+    ]
+    changed += [f"new input {name!r}" for name in sorted(set(new_in) - set(old_in))]
+    return ", ".join(changed) or "not stored (an earlier run failed or was not saved)"
+
+
+def _decode_summary(record: MemoRecord, store) -> tuple[list, int, int, float, float]:
+    """Decoded ops of a memo and what replaying it saves (calls, tokens, cost, time); kept on the record."""
+    cached = getattr(record, "_replay", None)
+    if cached is not None:
+        return cached
+    ops = decode_ops(record.payload.get("ops", []), store)
+    tokens = 0
+    cost = 0.0
+    ids = call_ids(record.payload.get("ops", []))
+    for call_id in ids:
+        call = store.call(call_id)
+        if call is not None:
+            tokens += call.input_tokens + call.output_tokens
+            cost += call.cost_usd
+    summary = (ops, len(ids), tokens, cost, record.duration_s)
+    record._replay = summary  # type: ignore[attr-defined]
+    return summary
+
+
+class Memo:
+    """The context manager ``agt.memoize(salt)`` returns; call :meth:`begin` inside it."""
+
+    def __init__(self, agent: Agent, salt: Any, caller: Any) -> None:
+        self.agent = agent
+        self.salt = salt
+        self.source_hash, self.location = block_identity(caller)
+        self.label = f"{agent.name}@{self.location}"
+        self.key: str | None = None
+        self.hit: bool | None = None
+        self._log: MutationLog | None = None
+        self._started = 0.0
+        self._inputs: dict[str, Any] = {}
+
+    def __enter__(self) -> Memo:
+        self.agent._memo_stack.append(self)
+        return self
+
+    def begin(self) -> None:
+        """Replay and skip the rest of the block on a hit; start recording on a miss."""
+        if self.key is not None:
+            raise RuntimeError("begin() was already called in this memoize block")
+        orch = self.agent.orchestrator
+        state = self.agent.get_msg_state()
+        self._inputs = {"source": self.source_hash, "salt": repr(self.salt), "state": state.state_hash()}
+        self.key = stable_hash(
+            "block", self.agent.name, self._inputs["source"], self._inputs["salt"], self._inputs["state"]
+        )
+        record = None if orch.ignore_cache else orch.store.memo(self.key)
+        if record is not None:
+            started = time.perf_counter()
+            ops, n_calls, tokens, cost, duration = _decode_summary(record, orch.store)
+            orch.replay(ops)
+            self.hit = True
+            orch.emit(
+                MemoHit(
+                    key=self.key,
+                    label=self.label,
+                    agent=self.agent.name,
+                    time_saved_s=max(0.0, duration - (time.perf_counter() - started)),
+                    tokens_saved=tokens,
+                    cost_saved_usd=cost,
+                    calls_replayed=n_calls,
+                )
+            )
+            raise _Replayed(self.key)
+        self.hit = False
+        reason = (
+            "forced (ignore_cache)"
+            if orch.ignore_cache
+            else miss_reason(self._inputs, orch.store.latest_memo(self.label, "block"))
+        )
+        log.info("memo miss for %s: %s", self.label, reason)
+        orch.emit(MemoMiss(key=self.key, label=self.label, agent=self.agent.name, reason=reason))
+        self._log = MutationLog()
+        state._attach(self._log)
+        self._started = time.perf_counter()
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        stack = self.agent._memo_stack
+        if stack and stack[-1] is self:
+            stack.pop()
+        if exc_type is _Replayed:
+            return True
+        if self.key is None:
+            warnings.warn(
+                f"memoize block {self.label} never called mem.begin(), so nothing was memoized; "
+                "call mem.begin() as the first statement of the block",
+                stacklevel=2,
+            )
+            return False
+        log_ = self._log
+        self.agent.get_msg_state()._detach(log_)
+        orch = self.agent.orchestrator
+        if exc_type is not None:
+            orch.emit(
+                MemoSkipped(
+                    key=self.key,
+                    label=self.label,
+                    agent=self.agent.name,
+                    reason=f"raised {exc_type.__name__}",
+                )
+            )
+            return False
+        try:
+            for response in log_.responses():
+                response.resolve()
+        except Exception as err:
+            orch.emit(
+                MemoSkipped(
+                    key=self.key, label=self.label, agent=self.agent.name, reason=f"a call failed: {err}"
+                )
+            )
+            raise
+        try:
+            record = MemoRecord(
+                key=self.key,
+                kind="block",
+                label=self.label,
+                agent=self.agent.name,
+                inputs=self._inputs,
+                payload={"ops": encode_ops(log_, orch.store)},
+                duration_s=time.perf_counter() - self._started,
+            )
+            orch.store.put_memo(record)
+        except StoreError as err:
+            log.warning("memo %s ran but could not be saved: %s", self.label, err)
+            orch.emit(MemoSkipped(key=self.key, label=self.label, agent=self.agent.name, reason=str(err)))
+            return False
+        orch.emit(
+            MemoStored(key=self.key, label=self.label, agent=self.agent.name, duration_s=record.duration_s)
+        )
+        return False

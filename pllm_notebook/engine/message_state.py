@@ -1,0 +1,180 @@
+"""``MessageState``: a conversation that behaves as a list and records its own mutations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any, SupportsIndex
+
+from ..hashing import stable_hash
+from .recording import MutationLog
+from .response import LLMResponse
+
+if TYPE_CHECKING:
+    from .agent import Agent
+
+
+class MessageState:
+    """An agent's conversation: user messages (``str`` or ``(role, text)``) and ``LLMResponse`` items.
+
+    It supports the whole mutable-list protocol. While a memo block records, every mutation is logged so
+    a later run can replay it instead of running the block.
+    """
+
+    def __init__(self, agent: Agent, items: Iterable[Any] = ()) -> None:
+        self._agent = agent
+        self._items: list[Any] = list(items)
+        self._logs: tuple[MutationLog, ...] = ()
+        self._hash: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The owning agent's name; memo logs refer to states by it."""
+        return self._agent.name
+
+    @property
+    def agent(self) -> Agent:
+        return self._agent
+
+    # -- recording -------------------------------------------------------------------------------
+
+    def _attach(self, log: MutationLog) -> None:
+        self._logs = (*self._logs, log)
+
+    def _detach(self, log: MutationLog) -> None:
+        self._logs = tuple(x for x in self._logs if x is not log)
+
+    def _record(self, op: str, *args: Any) -> None:
+        self._hash = None
+        for log in self._logs:
+            log.add(self, op, *args)
+
+    def _apply(self, op: str, args: tuple[Any, ...]) -> None:
+        """Replay one stored mutation (recording it too, should a block be recording)."""
+        getattr(self, op)(*args)
+
+    def state_hash(self, salt: Any = None) -> str:
+        """A hash of the conversation's content (and ``salt``): equal content, equal hash."""
+        if self._hash is None:
+            self._hash = stable_hash("message_state", self._items)
+        return self._hash if salt is None else stable_hash(self._hash, salt)
+
+    def __pllm_canonical__(self) -> tuple[str, str, str]:
+        return ("message_state", self.name, self.state_hash())
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._items[index]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._items)
+
+    def __contains__(self, item: object) -> bool:
+        return item in self._items
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, MessageState):
+            return self._items == other._items
+        return isinstance(other, list) and self._items == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def index(self, item: Any, *args: Any) -> int:
+        return self._items.index(item, *args)
+
+    def count(self, item: Any) -> int:
+        return self._items.count(item)
+
+    def copy(self) -> list[Any]:
+        """A plain list of the items (not recorded, not a state)."""
+        return list(self._items)
+
+    def responses(self) -> list[LLMResponse]:
+        """The LLM answers in this conversation, oldest first."""
+        return [i for i in self._items if isinstance(i, LLMResponse)]
+
+    def __repr__(self) -> str:
+        return f"MessageState({self.name!r}, {len(self._items)} items)"
+
+    # -- mutating (each one recorded) ----------------------------------------------------------------
+
+    def append(self, item: Any) -> None:
+        self._items.append(item)
+        self._record("append", item)
+
+    def extend(self, items: Iterable[Any]) -> None:
+        items = list(items)
+        self._items.extend(items)
+        self._record("extend", items)
+
+    def insert(self, index: SupportsIndex, item: Any) -> None:
+        self._items.insert(index, item)
+        self._record("insert", int(index), item)
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        if isinstance(index, slice):
+            value = list(value)
+            self._items[index] = value
+            self._record("_set_all", list(self._items))
+        else:
+            self._items[index] = value
+            self._record("__setitem__", int(index), value)
+
+    def __delitem__(self, index: Any) -> None:
+        del self._items[index]
+        if isinstance(index, slice):
+            self._record("_set_all", list(self._items))
+        else:
+            self._record("__delitem__", int(index))
+
+    def pop(self, index: SupportsIndex = -1) -> Any:
+        position = int(index) if int(index) >= 0 else len(self._items) + int(index)
+        item = self._items.pop(position)
+        self._record("__delitem__", position)
+        return item
+
+    def remove(self, item: Any) -> None:
+        position = self._items.index(item)
+        del self._items[position]
+        self._record("__delitem__", position)
+
+    def clear(self) -> None:
+        self._items.clear()
+        self._record("clear")
+
+    def reverse(self) -> None:
+        self._items.reverse()
+        self._record("reverse")
+
+    def sort(self, *, key: Any = None, reverse: bool = False) -> None:
+        self._items.sort(key=key, reverse=reverse)
+        self._record("_set_all", list(self._items))
+
+    def _set_all(self, items: list[Any]) -> None:
+        self._items[:] = items
+        self._record("_set_all", list(items))
+
+    def __iadd__(self, items: Iterable[Any]) -> MessageState:
+        self.extend(items)
+        return self
+
+    # -- asking ----------------------------------------------------------------------------------
+
+    def ask_llm(
+        self,
+        *docs: Any,
+        instructions: str | None = None,
+        llm: str | None = None,
+        salt: Any = None,
+        **kwargs: Any,
+    ) -> LLMResponse:
+        """Append the prompt (``docs``) and the model's answer; return the answer.
+
+        Resumable: the same agent asking the same thing (same conversation so far, same model, same salt,
+        same occurrence in the run) gets the stored answer with no live call. Extra keyword arguments
+        (``temperature``, ``max_tokens``, ``structured_output``, ``stream``, ...) go to the provider.
+        """
+        return self._agent._ask(self, docs, instructions=instructions, llm=llm, salt=salt, **kwargs)

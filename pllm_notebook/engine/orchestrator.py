@@ -1,0 +1,190 @@
+"""``Orchestrator``: one resume directory, one provider, its agents, and the events they emit."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigError
+from ..events import Event, EventBus, bus
+from ..providers import Provider, get_provider
+from ..store import ResumeStore
+from .agent import Agent
+from .asking import Asker
+from .recording import MutationLog, Op, replay_ops
+from .stats import Stats, StatsCollector
+
+log = logging.getLogger("pllm_notebook")
+
+STRATEGIES = ("sync", "concurrent")
+HASH_BY = ("llm",)
+
+
+def _redact_nothing(value: dict[str, Any]) -> dict[str, Any]:
+    return value
+
+
+class Orchestrator:
+    """Everything one resume directory needs: the store, the provider, agents, stats and events.
+
+    Build it with :func:`pllm_notebook.resume_directory`; use it as a context manager so pending
+    calls are resolved and writes are flushed when the block ends.
+    """
+
+    def __init__(
+        self,
+        directory: str | os.PathLike[str] = ".pllm",
+        *,
+        provider: str | Provider | None = "offline",
+        strategy: str = "sync",
+        llm: str | None = None,
+        log_level: int | str | None = None,
+        hash_by: Iterable[str] = ("llm",),
+        ignore_cache: bool = False,
+        semantic_cache: Any = None,
+        max_concurrent: int = 20,
+        provider_options: dict[str, Any] | None = None,
+        event_bus: EventBus | None = None,
+        redact: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    ) -> None:
+        if strategy not in STRATEGIES:
+            raise ConfigError(f"strategy must be one of {', '.join(STRATEGIES)}, not {strategy!r}")
+        hash_by = tuple(hash_by)
+        unknown = [h for h in hash_by if h not in HASH_BY]
+        if unknown:
+            raise ConfigError(f"hash_by takes {list(HASH_BY)}; {unknown} is not supported")
+        if not isinstance(max_concurrent, int) or max_concurrent < 1:
+            raise ConfigError(f"max_concurrent must be a positive int, not {max_concurrent!r}")
+        if log_level is not None:
+            _configure_logging(log_level)
+        self.directory = Path(directory).expanduser().resolve()
+        self.store = ResumeStore.open(self.directory)
+        self.provider = get_provider(provider, **(provider_options or {}))
+        self.provider.check_ready()
+        self.default_model = llm or self.provider.default_model
+        self.strategy = strategy
+        self.hash_by = hash_by
+        self.ignore_cache = bool(ignore_cache)
+        self.cache = semantic_cache
+        self.max_concurrent = max_concurrent
+        self.bus = event_bus or bus
+        self.redact = redact or _redact_nothing
+        self.current_label = ""
+        self.scope_salt: Any = None
+        self._logs: list[MutationLog] = []
+        self.asker = Asker(self)
+        self._agents: dict[str, Agent] = {}
+        self._executor: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
+        self._collector = StatsCollector(str(self.directory))
+        self._unsubscribe = self.bus.subscribe(self._collector)
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return f"Orchestrator({str(self.directory)!r}, provider={self.provider.name!r}, strategy={self.strategy!r})"
+
+    def __enter__(self) -> Orchestrator:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.close(resolve=exc_type is None)
+
+    def agent(self, name: str) -> Agent:
+        """The agent called ``name``, created on first use; the same object every time after."""
+        with self._lock:
+            agent = self._agents.get(name)
+            if agent is None:
+                agent = self._agents[name] = Agent(self, name)
+                for log_ in self._logs:
+                    agent.get_msg_state()._attach(log_)
+            return agent
+
+    @contextlib.contextmanager
+    def recording(self) -> Iterator[MutationLog]:
+        """Record every mutation of every agent's conversation (agents created meanwhile included)."""
+        log_ = MutationLog()
+        with self._lock:
+            self._logs.append(log_)
+            states = [a.get_msg_state() for a in self._agents.values()]
+        for state in states:
+            state._attach(log_)
+        try:
+            yield log_
+        finally:
+            with self._lock:
+                self._logs.remove(log_)
+                states = [a.get_msg_state() for a in self._agents.values()]
+            for state in states:
+                state._detach(log_)
+
+    def replay(self, ops: list[Op]) -> None:
+        """Apply stored mutations to this orchestrator's agents (created if needed)."""
+        replay_ops(ops, lambda name: self.agent(name).get_msg_state())
+
+    @contextlib.contextmanager
+    def scope(self, label: str, salt: Any = None) -> Iterator[None]:
+        """Run code as one labelled unit (a notebook cell): its calls carry ``label`` and ``salt``."""
+        previous = self.current_label, self.scope_salt
+        self.current_label, self.scope_salt = label, salt
+        try:
+            yield
+        finally:
+            self.current_label, self.scope_salt = previous
+
+    @property
+    def agents(self) -> dict[str, Agent]:
+        return dict(self._agents)
+
+    def emit(self, event: Event) -> None:
+        """Send an event, stamped with this resume directory, to the bus."""
+        object.__setattr__(event, "directory", str(self.directory))
+        self.bus.emit(event)
+
+    def stats(self) -> Stats:
+        """What this orchestrator did and saved so far."""
+        return self._collector.snapshot()
+
+    def stats_by_label(self) -> dict[str, Stats]:
+        """The same counters for each memo block or notebook cell."""
+        return self._collector.snapshot_by_label()
+
+    def executor(self) -> ThreadPoolExecutor:
+        """The pool concurrent calls run on, bounded by ``max_concurrent``."""
+        with self._lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(self.max_concurrent, thread_name_prefix="pllm-call")
+            return self._executor
+
+    def resolve_all(self) -> None:
+        """Wait for every pending call of every agent."""
+        for agent in list(self._agents.values()):
+            agent.resolve_all()
+
+    def close(self, resolve: bool = True) -> None:
+        """Resolve pending calls (unless ``resolve`` is false), flush writes and stop listening."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            if resolve:
+                self.resolve_all()
+        finally:
+            if self._executor is not None:
+                self._executor.shutdown(wait=True)
+            self.store.flush()
+            self._unsubscribe()
+
+
+def _configure_logging(level: int | str) -> None:
+    logger = logging.getLogger("pllm_notebook")
+    logger.setLevel(level)
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("[pllm] %(levelname)s %(message)s"))
+        logger.addHandler(handler)

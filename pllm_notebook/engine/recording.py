@@ -1,0 +1,135 @@
+"""Mutation logs: what a memo block or cell did to conversations, in a form that can be stored and replayed.
+
+A :class:`MutationLog` is attached to message states while a block records. Each mutation is kept as
+``(state_name, op, args)``. :func:`encode_ops` turns a log into JSON-able data (large or odd items go to
+the blob store) and :func:`decode_ops` turns it back, resolving ``LLMResponse`` items from the call log.
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..errors import IntegrityError
+from ..store import ResumeStore
+from .response import LLMResponse, ResponseData, Usage
+
+if TYPE_CHECKING:
+    from .message_state import MessageState
+
+Op = tuple[str, str, tuple[Any, ...]]
+
+
+@dataclass
+class MutationLog:
+    """The mutations made to message states while a block was recording, in order."""
+
+    ops: list[Op] = field(default_factory=list)
+
+    def add(self, state: MessageState, op: str, *args: Any) -> None:
+        self.ops.append((state.name, op, args))
+
+    def responses(self) -> list[LLMResponse]:
+        """Every LLMResponse the block put into a conversation."""
+        found = []
+        for _, _, args in self.ops:
+            for arg in args:
+                items = arg if isinstance(arg, list) else [arg]
+                found.extend(i for i in items if isinstance(i, LLMResponse))
+        return found
+
+    def __len__(self) -> int:
+        return len(self.ops)
+
+
+def response_from_record(store: ResumeStore, call_id: str, source: str = "memo") -> LLMResponse:
+    """Rebuild a stored call as an ``LLMResponse`` with no provider call."""
+    record = store.call(call_id)
+    if record is None:
+        raise IntegrityError(
+            f"memo refers to call {call_id}, which is not in {store.directory}; the entry cannot be replayed"
+        )
+    return LLMResponse(
+        call_id,
+        ResponseData(
+            final_answer=record.response_text,
+            model=record.model,
+            provider=record.provider,
+            usage=Usage(record.input_tokens, record.output_tokens),
+            latency_s=record.latency_s,
+            cost_usd=record.cost_usd,
+            source=source,  # type: ignore[arg-type]
+            similarity=record.response.get("similarity"),
+            output_parsed=record.response.get("parsed"),
+            chunks=tuple(record.response["chunks"]) if record.response.get("chunks") else None,
+        ),
+    )
+
+
+def _encode_item(item: Any, store: ResumeStore) -> Any:
+    if isinstance(item, LLMResponse):
+        return {"t": "r", "id": item.call_id}
+    if isinstance(item, str):
+        return {"t": "s", "v": item}
+    if isinstance(item, tuple) and len(item) == 2 and all(isinstance(x, str) for x in item):
+        return {"t": "m", "role": item[0], "v": item[1]}
+    if isinstance(item, list):
+        return {"t": "l", "v": [_encode_item(i, store) for i in item]}
+    if isinstance(item, int | float | bool) or item is None:
+        return {"t": "j", "v": item}
+    return {"t": "p", "blob": store.blobs.put(pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL))}
+
+
+def _decode_item(data: Any, store: ResumeStore) -> Any:
+    kind = data["t"]
+    if kind == "r":
+        return response_from_record(store, data["id"])
+    if kind == "s":
+        return data["v"]
+    if kind == "m":
+        return (data["role"], data["v"])
+    if kind == "l":
+        return [_decode_item(i, store) for i in data["v"]]
+    if kind == "j":
+        return data["v"]
+    if kind == "p":
+        return pickle.loads(store.blobs.get(data["blob"]))
+    raise IntegrityError(f"unknown item kind {kind!r} in a stored memo")
+
+
+def encode_ops(log: MutationLog, store: ResumeStore) -> list[dict[str, Any]]:
+    """A JSON-able form of ``log``."""
+    return [
+        {"state": name, "op": op, "args": [_encode_item(a, store) for a in args]}
+        for name, op, args in log.ops
+    ]
+
+
+def decode_ops(data: list[dict[str, Any]], store: ResumeStore) -> list[Op]:
+    """The mutations stored by :func:`encode_ops`, with responses resolved from the call log."""
+    return [(d["state"], d["op"], tuple(_decode_item(a, store) for a in d["args"])) for d in data]
+
+
+def replay_ops(ops: list[Op], state_for: Callable[[str], MessageState]) -> None:
+    """Apply stored mutations, in order, to the states ``state_for(name)`` returns."""
+    for name, op, args in ops:
+        state_for(name)._apply(op, args)
+
+
+def call_ids(data: list[dict[str, Any]]) -> list[str]:
+    """The call ids a stored op list refers to, in order (for savings accounting)."""
+    found: list[str] = []
+
+    def walk(item: dict[str, Any]) -> None:
+        if item["t"] == "r":
+            found.append(item["id"])
+        elif item["t"] == "l":
+            for sub in item["v"]:
+                walk(sub)
+
+    for d in data:
+        for a in d["args"]:
+            walk(a)
+    return found

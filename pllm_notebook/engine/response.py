@@ -1,0 +1,100 @@
+"""``LLMResponse``: one answer in a conversation, resolved now or (concurrent strategy) when first read."""
+
+from __future__ import annotations
+
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Source = Literal["live", "exact", "semantic", "memo"]
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Token counts the provider reported for one call."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.input_tokens + self.output_tokens
+
+
+@dataclass(frozen=True)
+class ResponseData:
+    """The resolved content of an :class:`LLMResponse`."""
+
+    final_answer: str
+    model: str
+    provider: str
+    usage: Usage
+    latency_s: float
+    cost_usd: float
+    source: Source
+    similarity: float | None = None
+    output_parsed: Any = None
+    chunks: tuple[str, ...] | None = None
+
+
+class LLMResponse:
+    """An LLM's answer as it sits in a :class:`~pllm_notebook.engine.MessageState`.
+
+    ``call_id`` is known at once; every other attribute waits for the call when the strategy is
+    concurrent. ``source`` says where the answer came from: a ``"live"`` call, the semantic cache
+    (``"exact"`` or ``"semantic"``, with ``similarity``) or a stored run (``"memo"``).
+    """
+
+    __slots__ = ("call_id", "_data", "_future")
+
+    def __init__(self, call_id: str, data: ResponseData | None = None, future: Future | None = None) -> None:
+        if (data is None) == (future is None):
+            raise ValueError("an LLMResponse needs exactly one of data or future")
+        self.call_id = call_id
+        self._data = data
+        self._future = future
+
+    def resolve(self, timeout: float | None = None) -> ResponseData:
+        """Wait for the call (if it is still running) and return its data; re-raises its error."""
+        if self._data is None:
+            self._data = self._future.result(timeout)
+            self._future = None
+        return self._data
+
+    @property
+    def done(self) -> bool:
+        """Whether the answer is here (always true on the sync strategy)."""
+        return self._data is not None or self._future.done()
+
+    final_answer = property(lambda self: self.resolve().final_answer, doc="The answer text.")
+    model = property(lambda self: self.resolve().model, doc="The model that answered.")
+    provider = property(lambda self: self.resolve().provider, doc="The provider that answered.")
+    usage = property(lambda self: self.resolve().usage, doc="Input and output tokens.")
+    latency_s = property(lambda self: self.resolve().latency_s, doc="How long the original call took.")
+    cost_usd = property(lambda self: self.resolve().cost_usd, doc="What the original call cost.")
+    source = property(lambda self: self.resolve().source, doc='"live", "exact", "semantic" or "memo".')
+    similarity = property(lambda self: self.resolve().similarity, doc="Similarity of a semantic hit.")
+    output_parsed = property(lambda self: self.resolve().output_parsed, doc="Structured output, if asked.")
+    chunks = property(lambda self: self.resolve().chunks, doc="Streamed pieces, if streamed.")
+
+    def __pllm_canonical__(self) -> tuple[str, str]:
+        return ("llm_response", self.call_id)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LLMResponse) and other.call_id == self.call_id
+
+    def __hash__(self) -> int:
+        return hash(self.call_id)
+
+    def __str__(self) -> str:
+        return self.final_answer
+
+    def __repr__(self) -> str:
+        if self._data is None and not self.done:
+            return f"LLMResponse(call_id={self.call_id!r}, pending)"
+        data = self.resolve()
+        snippet = data.final_answer if len(data.final_answer) < 60 else data.final_answer[:57] + "..."
+        return f"LLMResponse({snippet!r}, model={data.model!r}, source={data.source!r})"
+
+    def __reduce__(self):
+        return (LLMResponse, (self.call_id, self.resolve()))

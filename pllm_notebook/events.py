@@ -1,0 +1,214 @@
+"""Typed events and the bus that carries them from the engine to its watchers.
+
+The engine and the cache emit one event for everything a user may want to see (a memo hit, a cache
+lookup, an LLM call starting or ending). Stats, the dashboard and metrics subscribe; the emitter never
+imports them. Subscribers run synchronously in the emitting thread, so they must be cheap: anything slow
+(rendering, network) belongs in the subscriber's own thread, fed from a queue.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import ClassVar, Literal
+
+__all__ = [
+    "Event",
+    "MemoHit",
+    "MemoMiss",
+    "MemoStored",
+    "MemoSkipped",
+    "CacheLookup",
+    "CacheError",
+    "CacheInvalidated",
+    "LLMCallStarted",
+    "LLMCallFinished",
+    "AgentMessage",
+    "EventBus",
+    "bus",
+]
+
+log = logging.getLogger("pllm_notebook")
+_ids = itertools.count(1)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    """Base of all events: when it happened, and a process-unique sequence number."""
+
+    kind: ClassVar[str] = "event"
+    ts: float = field(default_factory=time.time)
+    seq: int = field(default_factory=lambda: next(_ids))
+    directory: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class MemoHit(Event):
+    """A memo block or cell was replayed instead of run."""
+
+    kind: ClassVar[str] = "memo_hit"
+    key: str
+    label: str
+    agent: str = ""
+    time_saved_s: float = 0.0
+    tokens_saved: int = 0
+    cost_saved_usd: float = 0.0
+    calls_replayed: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class MemoMiss(Event):
+    """A memo block or cell had no stored result and runs; ``reason`` says why."""
+
+    kind: ClassVar[str] = "memo_miss"
+    key: str
+    label: str
+    agent: str = ""
+    reason: str = "new"
+
+
+@dataclass(frozen=True, kw_only=True)
+class MemoStored(Event):
+    """A memo block or cell finished and its effects were committed."""
+
+    kind: ClassVar[str] = "memo_stored"
+    key: str
+    label: str
+    agent: str = ""
+    duration_s: float = 0.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class MemoSkipped(Event):
+    """A memo block or cell ran but nothing was stored (it raised, or held values we cannot restore)."""
+
+    kind: ClassVar[str] = "memo_skipped"
+    key: str
+    label: str
+    agent: str = ""
+    reason: str = ""
+
+
+CacheOutcome = Literal["exact", "semantic", "miss", "bypass", "rejected"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class CacheLookup(Event):
+    """One semantic-cache lookup and how it ended."""
+
+    kind: ClassVar[str] = "cache_lookup"
+    outcome: CacheOutcome
+    namespace: str = "default"
+    similarity: float | None = None
+    threshold: float | None = None
+    model: str = ""
+    prompt: str = ""
+    entry_id: str = ""
+    reason: str = ""
+    latency_s: float = 0.0
+    time_saved_s: float = 0.0
+    tokens_saved: int = 0
+    cost_saved_usd: float = 0.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class CacheError(Event):
+    """The cache failed (embedder or storage) and the call went live instead."""
+
+    kind: ClassVar[str] = "cache_error"
+    stage: str
+    error: str
+    namespace: str = "default"
+
+
+@dataclass(frozen=True, kw_only=True)
+class CacheInvalidated(Event):
+    """Entries were removed from the cache on purpose."""
+
+    kind: ClassVar[str] = "cache_invalidated"
+    namespace: str
+    removed: int
+    entry_id: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class LLMCallStarted(Event):
+    """A call went out to a provider (or to a cache that may answer it)."""
+
+    kind: ClassVar[str] = "llm_call_started"
+    call_id: str
+    agent: str = ""
+    label: str = ""
+    provider: str = ""
+    model: str = ""
+    prompt: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class LLMCallFinished(Event):
+    """A call ended; ``source`` says where its answer came from."""
+
+    kind: ClassVar[str] = "llm_call_finished"
+    call_id: str
+    agent: str = ""
+    label: str = ""
+    provider: str = ""
+    model: str = ""
+    source: str = "live"
+    latency_s: float = 0.0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    similarity: float | None = None
+    error: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgentMessage(Event):
+    """Text an agent printed with ``agt.print``."""
+
+    kind: ClassVar[str] = "agent_message"
+    agent: str
+    text: str
+
+
+Subscriber = Callable[[Event], None]
+
+
+class EventBus:
+    """Fan-out of events to subscribers; a failing subscriber is logged and never breaks the emitter."""
+
+    def __init__(self) -> None:
+        self._subscribers: tuple[Subscriber, ...] = ()
+        self._lock = threading.Lock()
+
+    def subscribe(self, fn: Subscriber) -> Callable[[], None]:
+        """Call ``fn`` with every event from now on; returns a function that unsubscribes it."""
+        with self._lock:
+            self._subscribers = (*self._subscribers, fn)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                self._subscribers = tuple(s for s in self._subscribers if s is not fn)
+
+        return unsubscribe
+
+    def emit(self, event: Event) -> None:
+        """Deliver ``event`` to every subscriber, in the order they subscribed."""
+        for fn in self._subscribers:
+            try:
+                fn(event)
+            except Exception:  # a watcher must never break the work it watches
+                log.exception("event subscriber %r failed on %s", fn, event.kind)
+
+    @property
+    def has_subscribers(self) -> bool:
+        return bool(self._subscribers)
+
+
+bus = EventBus()
+"""The process-wide bus: the engine and the cache emit here."""

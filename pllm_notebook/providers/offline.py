@@ -1,0 +1,71 @@
+"""The ``offline`` provider: an LLM stand-in for demos and tests that needs no key and no network.
+
+It is not a language model. It answers in the shape of one: a few sentences that depend on the prompt and
+on a random draw (so two live calls differ, as they would with a real model), after a configurable delay
+(``PLLM_OFFLINE_LATENCY`` seconds, default 1.0), with token counts in the usual ratio.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import re
+import time
+
+from .base import LLMRequest, Provider, ProviderReply
+
+_OPENERS = (
+    "Here is a short answer.",
+    "In brief:",
+    "A concise take:",
+    "Thinking about it step by step:",
+    "The key points are these.",
+)
+_CLOSERS = (
+    "That is the gist of it.",
+    "Further detail depends on the context.",
+    "Happy to expand on any part.",
+    "This is a simulated answer from the offline provider.",
+)
+
+
+def _tokens(text: str) -> int:
+    return max(1, round(len(re.findall(r"\w+|[^\w\s]", text)) * 1.1))
+
+
+class OfflineProvider(Provider):
+    """Deterministic in shape, random in content, priced like a small hosted model."""
+
+    name = "offline"
+    default_model = "offline-small"
+
+    def __init__(self, latency_s: float | None = None, seed: int | None = None) -> None:
+        env = os.environ.get("PLLM_OFFLINE_LATENCY")
+        self.latency_s = float(latency_s if latency_s is not None else (env if env is not None else 1.0))
+        self._random = random.Random(seed)
+
+    def complete(self, request: LLMRequest) -> ProviderReply:
+        if self.latency_s > 0:
+            time.sleep(self.latency_s)
+        prompt = request.last_user_text
+        words = re.findall(r"[A-Za-z][A-Za-z'-]{3,}", prompt)
+        topic = " ".join(words[:6]) or "the question"
+        draw = self._random.getrandbits(32)
+        digest = hashlib.sha256(f"{prompt}|{draw}".encode()).hexdigest()
+        opener = _OPENERS[int(digest[:2], 16) % len(_OPENERS)]
+        closer = _CLOSERS[int(digest[2:4], 16) % len(_CLOSERS)]
+        sample = words[int(digest[4:6], 16) % len(words)] if words else "it"
+        text = (
+            f"{opener} On {topic!s}: the central idea is {sample.lower()}, seen from angle #{draw % 1000}. "
+            f"{closer}"
+        )
+        context = "\n".join(m.content if isinstance(m.content, str) else "" for m in request.messages)
+        input_tokens = _tokens((request.instructions or "") + context)
+        return ProviderReply(
+            text=text,
+            model=request.model or self.default_model,
+            input_tokens=input_tokens,
+            output_tokens=_tokens(text),
+            raw={"draw": draw},
+        )

@@ -1,0 +1,50 @@
+"""Content-addressed files beside the DuckDB file, for values too large for a row (pickles, images)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+from ..errors import IntegrityError
+
+
+class BlobStore:
+    """Immutable blobs named by their SHA-256; a write is atomic (temporary file, then rename)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _path(self, digest: str) -> Path:
+        return self.root / digest[:2] / digest[2:]
+
+    def put(self, data: bytes) -> str:
+        """Store ``data`` and return its digest; storing the same bytes twice is free."""
+        digest = hashlib.sha256(data).hexdigest()
+        path = self._path(digest)
+        if path.exists():
+            return digest
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return digest
+
+    def get(self, digest: str) -> bytes:
+        """The bytes stored under ``digest``; raises if they are missing or do not match it."""
+        path = self._path(digest)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise IntegrityError(f"blob {digest} is missing from {self.root}") from None
+        if hashlib.sha256(data).hexdigest() != digest:
+            raise IntegrityError(f"blob {path} does not match its digest; the file was changed or damaged")
+        return data

@@ -1,0 +1,103 @@
+"""The schema of a resume directory's DuckDB file, as an ordered list of migrations.
+
+Each migration moves the file from version ``n - 1`` to ``n`` and runs in the same transaction that
+records the new version, so a file is always at exactly one version. Add new migrations at the end;
+never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import duckdb
+
+Migration = Callable[[Any], None]
+
+
+def _v1_core(con: duckdb.DuckDBPyConnection) -> None:
+    """Calls, memo entries and the change log that lets other processes follow along."""
+    con.execute("CREATE SEQUENCE IF NOT EXISTS change_seq START 1")
+    con.execute(
+        """
+        CREATE TABLE calls (
+            seq BIGINT NOT NULL,
+            call_id VARCHAR NOT NULL,
+            resume_key VARCHAR,
+            agent VARCHAR,
+            provider VARCHAR,
+            model VARCHAR,
+            request JSON,
+            response_text VARCHAR,
+            response JSON,
+            input_tokens BIGINT,
+            output_tokens BIGINT,
+            latency_s DOUBLE,
+            cost_usd DOUBLE,
+            created DOUBLE
+        )
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE memos (
+            seq BIGINT NOT NULL,
+            key VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL,
+            label VARCHAR,
+            agent VARCHAR,
+            inputs JSON,
+            payload JSON,
+            duration_s DOUBLE,
+            created DOUBLE,
+            mac VARCHAR
+        )
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE deletions (
+            seq BIGINT NOT NULL,
+            tbl VARCHAR NOT NULL,
+            key VARCHAR NOT NULL,
+            created DOUBLE
+        )
+        """
+    )
+
+
+MIGRATIONS: list[Migration] = [_v1_core]
+"""``MIGRATIONS[i]`` moves a file from version ``i`` to ``i + 1``."""
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def current_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The version a file is at; 0 for a new, empty file."""
+    has_meta = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'pllm_meta'"
+    ).fetchall()[0][0]
+    if not has_meta:
+        return 0
+    row = con.execute("SELECT value FROM pllm_meta WHERE key = 'schema_version'").fetchall()
+    return int(row[0][0]) if row else 0
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Bring the file up to :data:`SCHEMA_VERSION`; returns the version it was at before."""
+    start = current_version(con)
+    if start >= SCHEMA_VERSION:
+        return start
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("CREATE TABLE IF NOT EXISTS pllm_meta (key VARCHAR, value VARCHAR)")
+        for step in MIGRATIONS[start:]:
+            step(con)
+        con.execute("DELETE FROM pllm_meta WHERE key = 'schema_version'")
+        con.execute("INSERT INTO pllm_meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return start

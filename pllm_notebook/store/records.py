@@ -1,0 +1,45 @@
+"""The rows a resume directory holds, as plain dataclasses."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class CallRecord:
+    """One LLM call that reached a provider, with what it cost."""
+
+    call_id: str
+    resume_key: str | None
+    agent: str
+    provider: str
+    model: str
+    request: dict[str, Any]
+    response_text: str
+    response: dict[str, Any] = field(default_factory=dict)
+    input_tokens: int = 0
+    output_tokens: int = 0
+    latency_s: float = 0.0
+    cost_usd: float = 0.0
+    created: float = field(default_factory=time.time)
+
+
+@dataclass
+class MemoRecord:
+    """What a memo block or cell did, so it can be replayed.
+
+    ``inputs`` holds the parts of the key by name (source hash, salt, input fingerprints), kept so that a
+    later miss can say which one changed. ``payload`` is the replay data, owned by whoever stored it.
+    """
+
+    key: str
+    kind: str
+    label: str
+    agent: str
+    inputs: dict[str, Any]
+    payload: dict[str, Any]
+    duration_s: float = 0.0
+    created: float = field(default_factory=time.time)
+    mac: str | None = None

@@ -1,0 +1,326 @@
+"""The resume store: an in-memory mirror of a resume directory, and a background writer for it.
+
+Reads never touch DuckDB: every call and memo row is mirrored in memory when the store opens and kept in
+step with other processes through the directory's generation stamp and the rows' sequence numbers. Writes
+go to a writer thread that commits them in batches; :meth:`ResumeStore.flush` waits for them, and a memo
+write always waits, so a memo reported as stored is on disk.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import logging
+import os
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import StoreError
+from .blobs import BlobStore
+from .database import Database
+from .records import CallRecord, MemoRecord
+
+log = logging.getLogger("pllm_notebook")
+
+_CALL_COLUMNS = (
+    "call_id, resume_key, agent, provider, model, request, response_text, response, "
+    "input_tokens, output_tokens, latency_s, cost_usd, created"
+)
+_MEMO_COLUMNS = "key, kind, label, agent, inputs, payload, duration_s, created, mac"
+
+WriteOp = Callable[[Any], None]
+
+
+@dataclass
+class _Pending:
+    op: WriteOp
+    done: threading.Event
+    error: BaseException | None = None
+
+
+def _call_from_row(row: tuple) -> CallRecord:
+    return CallRecord(
+        call_id=row[0],
+        resume_key=row[1],
+        agent=row[2] or "",
+        provider=row[3] or "",
+        model=row[4] or "",
+        request=json.loads(row[5]) if row[5] else {},
+        response_text=row[6] or "",
+        response=json.loads(row[7]) if row[7] else {},
+        input_tokens=int(row[8] or 0),
+        output_tokens=int(row[9] or 0),
+        latency_s=float(row[10] or 0.0),
+        cost_usd=float(row[11] or 0.0),
+        created=float(row[12] or 0.0),
+    )
+
+
+def _memo_from_row(row: tuple) -> MemoRecord:
+    return MemoRecord(
+        key=row[0],
+        kind=row[1],
+        label=row[2] or "",
+        agent=row[3] or "",
+        inputs=json.loads(row[4]) if row[4] else {},
+        payload=json.loads(row[5]) if row[5] else {},
+        duration_s=float(row[6] or 0.0),
+        created=float(row[7] or 0.0),
+        mac=row[8],
+    )
+
+
+class ResumeStore:
+    """Calls and memo entries of one resume directory; one instance per directory per process."""
+
+    _instances: dict[Path, ResumeStore] = {}
+    _instances_lock = threading.Lock()
+
+    @classmethod
+    def open(cls, directory: str | os.PathLike[str]) -> ResumeStore:
+        """The process's store for ``directory``, created (and its files made) on first use."""
+        path = Path(directory).expanduser().resolve()
+        with cls._instances_lock:
+            store = cls._instances.get(path)
+            if store is None:
+                store = cls(path)
+                cls._instances[path] = store
+            return store
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.db = Database(directory)
+        self.blobs = BlobStore(directory / "blobs")
+        self._calls: dict[str, CallRecord] = {}
+        self._by_resume_key: dict[str, str] = {}
+        self._memos: dict[str, MemoRecord] = {}
+        self._last_seq = 0
+        self._generation: tuple[int, int, int] | None = None
+        self._sync_lock = threading.Lock()
+        self._queue: list[_Pending] = []
+        self._queue_cond = threading.Condition()
+        self._writer: threading.Thread | None = None
+        self._write_failures = 0
+        self.sync(force=True)
+        atexit.register(_flush_at_exit, weakref.ref(self))
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def sync(self, force: bool = False) -> bool:
+        """Pull rows other processes committed since the last sync; cheap when nothing changed."""
+        generation = self.db.generation()
+        if not force and generation == self._generation:
+            return False
+        with self._sync_lock:
+            generation = self.db.generation()
+            if not force and generation == self._generation:
+                return False
+            with self.db.connect() as con:
+                calls = con.execute(
+                    f"SELECT {_CALL_COLUMNS}, seq FROM calls WHERE seq > ? ORDER BY seq", [self._last_seq]
+                ).fetchall()
+                memos = con.execute(
+                    f"SELECT {_MEMO_COLUMNS}, seq FROM memos WHERE seq > ? ORDER BY seq", [self._last_seq]
+                ).fetchall()
+                deletions = con.execute(
+                    "SELECT tbl, key, seq FROM deletions WHERE seq > ? ORDER BY seq", [self._last_seq]
+                ).fetchall()
+            events = [(row[-1], "call", row) for row in calls]
+            events += [(row[-1], "memo", row) for row in memos]
+            events += [(row[-1], "delete", row) for row in deletions]
+            events.sort(key=lambda e: e[0])
+            for seq, what, row in events:
+                if what == "call":
+                    self._remember_call(_call_from_row(row))
+                elif what == "memo":
+                    memo = _memo_from_row(row)
+                    self._memos[memo.key] = memo
+                elif row[0] == "memos":
+                    self._memos.pop(row[1], None)
+                elif row[0] == "calls":
+                    self._forget_call(row[1])
+                self._last_seq = max(self._last_seq, seq)
+            self._generation = generation
+            return True
+
+    def _remember_call(self, record: CallRecord) -> None:
+        self._calls[record.call_id] = record
+        if record.resume_key:
+            self._by_resume_key[record.resume_key] = record.call_id
+
+    def _forget_call(self, call_id: str) -> None:
+        record = self._calls.pop(call_id, None)
+        if record and record.resume_key and self._by_resume_key.get(record.resume_key) == call_id:
+            del self._by_resume_key[record.resume_key]
+
+    def call(self, call_id: str) -> CallRecord | None:
+        """The call with this id, looking at other processes' writes if it is not known yet."""
+        record = self._calls.get(call_id)
+        if record is None and self.sync():
+            record = self._calls.get(call_id)
+        return record
+
+    def call_for_resume_key(self, resume_key: str) -> CallRecord | None:
+        """The stored call a resumable ``ask_llm`` made under this key, if any."""
+        self.sync()
+        call_id = self._by_resume_key.get(resume_key)
+        return self._calls.get(call_id) if call_id else None
+
+    def memo(self, key: str) -> MemoRecord | None:
+        """The memo entry stored under ``key``, if any."""
+        self.sync()
+        return self._memos.get(key)
+
+    def latest_memo(self, label: str, kind: str) -> MemoRecord | None:
+        """The newest memo of this label, so a miss can say what changed since it."""
+        best = None
+        for memo in self._memos.values():
+            if memo.label == label and memo.kind == kind and (best is None or memo.created > best.created):
+                best = memo
+        return best
+
+    def calls(self) -> list[CallRecord]:
+        """Every call this store knows, oldest first."""
+        self.sync()
+        return sorted(self._calls.values(), key=lambda c: c.created)
+
+    def memos(self) -> list[MemoRecord]:
+        """Every memo entry this store knows, oldest first."""
+        self.sync()
+        return sorted(self._memos.values(), key=lambda m: m.created)
+
+    # -- writing ---------------------------------------------------------------------------------
+
+    def put_call(self, record: CallRecord, *, wait: bool = False) -> None:
+        """Log a call; it is visible in this process at once and on disk after the next batch.
+
+        Calls are never deleted: a call made again under the same resume key (``ignore_cache``) becomes
+        the one that key resolves to, and the older one stays in the log for memos that replay it.
+        """
+        self._remember_call(record)
+
+        def op(con: Any) -> None:
+            con.execute(
+                f"INSERT INTO calls (seq, {_CALL_COLUMNS}) VALUES "
+                "(nextval('change_seq'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    record.call_id,
+                    record.resume_key,
+                    record.agent,
+                    record.provider,
+                    record.model,
+                    json.dumps(record.request, default=str),
+                    record.response_text,
+                    json.dumps(record.response, default=str),
+                    record.input_tokens,
+                    record.output_tokens,
+                    record.latency_s,
+                    record.cost_usd,
+                    record.created,
+                ],
+            )
+
+        self._submit(op, wait=wait)
+
+    def put_memo(self, record: MemoRecord) -> None:
+        """Commit a memo entry (replacing any under its key) and every call queued before it.
+
+        Returns once it is on disk; raises :class:`StoreError` if it could not be written.
+        """
+
+        def op(con: Any) -> None:
+            con.execute("DELETE FROM memos WHERE key = ?", [record.key])
+            con.execute(
+                f"INSERT INTO memos (seq, {_MEMO_COLUMNS}) VALUES (nextval('change_seq'), ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    record.key,
+                    record.kind,
+                    record.label,
+                    record.agent,
+                    json.dumps(record.inputs, default=str),
+                    json.dumps(record.payload, default=str),
+                    record.duration_s,
+                    record.created,
+                    record.mac,
+                ],
+            )
+
+        self._submit(op, wait=True)
+        self._memos[record.key] = record
+
+    def delete_memo(self, key: str) -> None:
+        """Remove a memo entry, here and for every other process."""
+        self._memos.pop(key, None)
+
+        def op(con: Any) -> None:
+            con.execute("DELETE FROM memos WHERE key = ?", [key])
+            con.execute(
+                "INSERT INTO deletions VALUES (nextval('change_seq'), 'memos', ?, ?)", [key, time.time()]
+            )
+
+        self._submit(op, wait=True)
+
+    def _submit(self, op: WriteOp, *, wait: bool) -> None:
+        pending = _Pending(op, threading.Event())
+        with self._queue_cond:
+            self._queue.append(pending)
+            if self._writer is None or not self._writer.is_alive():
+                self._writer = threading.Thread(
+                    target=self._write_loop, name="pllm-store-writer", daemon=True
+                )
+                self._writer.start()
+            self._queue_cond.notify()
+        if wait:
+            pending.done.wait()
+            if pending.error is not None:
+                raise pending.error
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until every queued write is on disk (or failed); False if ``timeout`` ran out first."""
+        with self._queue_cond:
+            last = self._queue[-1] if self._queue else None
+        if last is None:
+            return True
+        return last.done.wait(timeout)
+
+    def _write_loop(self) -> None:
+        while True:
+            with self._queue_cond:
+                while not self._queue:
+                    if not self._queue_cond.wait(timeout=5.0) and not self._queue:
+                        self._writer = None
+                        return
+                batch, self._queue = self._queue, []
+            self._write_batch(batch)
+
+    def _write_batch(self, batch: list[_Pending]) -> None:
+        """Commit a batch in one transaction; every waiter learns the outcome."""
+        error: BaseException | None = None
+        try:
+            with self.db.transaction() as con:
+                for pending in batch:
+                    pending.op(con)
+        except BaseException as exc:  # reported to each waiter, logged once for the rest
+            error = exc if isinstance(exc, StoreError) else StoreError(f"writing to {self.db.path} failed: {exc}")
+            self._write_failures += 1
+            if self._write_failures == 1 or self._write_failures % 100 == 0:
+                log.warning("pllm_notebook could not save to %s: %s", self.directory, exc)
+        for pending in batch:
+            pending.error = error
+            pending.done.set()
+
+    @property
+    def write_failures(self) -> int:
+        """How many write batches failed since this store opened."""
+        return self._write_failures
+
+
+def _flush_at_exit(ref: weakref.ref[ResumeStore]) -> None:
+    store = ref()
+    if store is not None:
+        store.flush(timeout=30)

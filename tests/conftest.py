@@ -1,0 +1,54 @@
+"""Shared test set-up: every test runs with a private HOME, IPython and Jupyter folders, and the local model."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("PLLM_SHARED_DIR", REPO.parent / "shared")).resolve()
+MODEL_PATH = SHARED / "models" / "all-MiniLM-L6-v2-onnx"
+DATA_DIR = SHARED / "data"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Point HOME, IPYTHONDIR, JUPYTER_* and caches at a temporary folder for the whole session."""
+    home = tmp_path_factory.mktemp("home")
+    env = {
+        "HOME": str(home),
+        "IPYTHONDIR": str(home / ".ipython"),
+        "JUPYTER_CONFIG_DIR": str(home / ".jupyter"),
+        "JUPYTER_DATA_DIR": str(home / ".local/share/jupyter"),
+        "JUPYTER_RUNTIME_DIR": str(home / ".local/share/jupyter/runtime"),
+        "XDG_CACHE_HOME": str(home / ".cache"),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "MPLCONFIGDIR": str(home / ".cache/matplotlib"),
+        "FASTEMBED_CACHE_PATH": str(home / ".cache/fastembed"),
+        "HF_HUB_OFFLINE": "1",
+        "PLLM_EMBEDDING_MODEL_PATH": str(MODEL_PATH),
+        "PLLM_OFFLINE_LATENCY": os.environ.get("PLLM_TEST_OFFLINE_LATENCY", "0.05"),
+    }
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    yield home
+    for key, value in old.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+@pytest.fixture
+def resume_dir(tmp_path: Path) -> Path:
+    """A fresh, empty resume directory."""
+    return tmp_path / ".pllm"
+
+
+@pytest.fixture
+def python_exe() -> str:
+    """The interpreter running the tests (for subprocess workers)."""
+    return sys.executable
