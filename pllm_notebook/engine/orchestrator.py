@@ -72,6 +72,8 @@ class Orchestrator:
         self.hash_by = hash_by
         self.ignore_cache = bool(ignore_cache)
         self.cache = semantic_cache
+        if semantic_cache is not None:
+            semantic_cache.event_directory = str(self.directory)
         self.max_concurrent = max_concurrent
         self.bus = event_bus or bus
         self.redact = redact or _redact_nothing

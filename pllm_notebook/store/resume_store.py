@@ -306,7 +306,9 @@ class ResumeStore:
                 for pending in batch:
                     pending.op(con)
         except BaseException as exc:  # reported to each waiter, logged once for the rest
-            error = exc if isinstance(exc, StoreError) else StoreError(f"writing to {self.db.path} failed: {exc}")
+            error = (
+                exc if isinstance(exc, StoreError) else StoreError(f"writing to {self.db.path} failed: {exc}")
+            )
             self._write_failures += 1
             if self._write_failures == 1 or self._write_failures % 100 == 0:
                 log.warning("pllm_notebook could not save to %s: %s", self.directory, exc)
