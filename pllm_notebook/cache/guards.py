@@ -1,0 +1,212 @@
+"""Guards that veto a semantic cache hit when two prompts differ where it matters.
+
+Prompts built from a template (``f"What is {a} + {b}?"``, ``f"Translate into {lang}: {text}"``,
+``f"Classify the sentiment: {review}"``) share most of their words, so they embed close together, yet need
+different answers. Cosine similarity cannot see that; these checks can. They compare what a template fills
+in: numbers, quoted or code text, names and identifiers, the input after an instruction, negation.
+A paraphrase keeps all of those and passes.
+
+``check_candidate(query, candidate)`` runs only on semantic candidates (never on exact hits). It costs
+well under a millisecond: the regexes are compiled once and each text's features are computed once and
+kept in a small LRU cache, so a cached entry's features are reused across lookups.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+__all__ = ["check_candidate", "GUARD_VERSION", "REASONS"]
+
+#: Bumped whenever a rule changes, so a calibration can say which guards it was measured with.
+GUARD_VERSION = "1"
+
+REASONS = (
+    "different numbers",
+    "different quoted text",
+    "different identifiers",
+    "different input text",
+    "different names",
+    "different template slot",
+    "negation",
+)
+
+_WORD = re.compile(r"[^\W_][\w'’]*(?:[.\-][^\W_][\w]*)*|_\w+", re.UNICODE)
+_NUMBER = re.compile(r"(?<![\w.])[-+]?\d[\d,]*(?:\.\d+)?%?|\d+(?:\.\d+)?")
+_QUOTED = re.compile(
+    r"```(.+?)```|`([^`\n]+)`|\"([^\"\n]{1,400})\"|“([^”\n]{1,400})”|«([^»\n]{1,400})»"
+    r"|(?<![\w])'([^'\n]{1,400})'(?![\w])|(?<![\w])‘([^’\n]{1,400})’(?![\w])",
+    re.DOTALL,
+)
+_IDENTIFIER = re.compile(
+    r"\b[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)+(?:\(\))?|\b\w+\(\)|\b[a-z]+_\w+|\b_\w+|\b[a-z]+[A-Z]\w*"
+)
+_NEGATION = re.compile(
+    r"\b(?:not|no|never|cannot|none|nobody|nothing|neither|nor|nowhere|without|non)\b|n[’']t\b", re.IGNORECASE
+)
+_PAYLOAD_SPLIT = re.compile(r":\s+|\n")
+_SENTENCE_END = re.compile(r"[.!?]\s*$")
+
+_NUMBER_WORDS = {
+    "zero": "0", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+    "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "thirteen": "13",
+    "fourteen": "14", "fifteen": "15", "sixteen": "16", "seventeen": "17", "eighteen": "18",
+    "nineteen": "19", "twenty": "20", "thirty": "30", "forty": "40", "fifty": "50", "sixty": "60",
+    "seventy": "70", "eighty": "80", "ninety": "90", "hundred": "100", "thousand": "1000",
+    "million": "1000000", "billion": "1000000000", "half": "0.5", "twice": "2", "double": "2",
+    "triple": "3", "second": "2", "third": "3", "fourth": "4", "fifth": "5", "sixth": "6",
+    "seventh": "7", "eighth": "8", "ninth": "9", "tenth": "10",
+}  # fmt: skip
+
+#: Words that fill a template slot although users write them in lower case.
+_SLOT_WORDS = frozenset(
+    """
+    english french german spanish italian portuguese dutch russian chinese mandarin cantonese japanese korean
+    arabic hindi bengali urdu turkish polish swedish norwegian danish finnish greek hebrew czech hungarian
+    romanian ukrainian vietnamese thai indonesian malay persian swahili latin
+    python java javascript typescript rust golang ruby php kotlin swift scala haskell perl lua julia matlab
+    sql bash powershell c++ c# html css r
+    positive negative neutral formal informal
+    """.split()  # noqa: SIM905
+)
+
+_STOPWORDS = frozenset(
+    """
+    a an the and or but if then so of to in on at by for with from into onto about as is are was were be been
+    being am do does did doing have has had having i me my we our you your he him his she her it its they them
+    their this that these those there here what which who whom whose when where why how can could should would
+    will shall may might must just also very really quite too more most much many some any all each every
+    other such own same than up down out over under again further once only both few s t
+    get got make made use used using way ways best good better please tell explain give show me us let lets
+    whats what's hows how's i'm it's that's there's don't doesn't
+    """.split()  # noqa: SIM905
+)
+
+
+@dataclass(frozen=True)
+class _Features:
+    """What a template can fill in, extracted once per text."""
+
+    words: tuple[str, ...]
+    word_set: frozenset[str]
+    stems: frozenset[str]
+    numbers: frozenset[str]
+    quoted: tuple[str, ...]
+    identifiers: frozenset[str]
+    names: frozenset[str]
+    negated: bool
+    payload: tuple[str, ...] | None
+    flat: str
+
+
+def _normalise(text: str) -> str:
+    return " ".join(_WORD.findall(text.lower()))
+
+
+def _stem(word: str) -> str:
+    return word[:5]
+
+
+def _numbers(text: str, words: list[str]) -> frozenset[str]:
+    found = set()
+    for raw in _NUMBER.findall(text):
+        value = raw.replace(",", "").rstrip("%").lstrip("+")
+        try:
+            found.add(repr(float(value)))
+        except ValueError:
+            continue
+    for word in words:
+        if word in _NUMBER_WORDS:
+            found.add(repr(float(_NUMBER_WORDS[word])))
+    return frozenset(found)
+
+
+def _names(text: str) -> frozenset[str]:
+    """Capitalised words not at the start of a sentence, and lower-case slot words (languages, ...)."""
+    names = set()
+    for sentence in re.split(r"(?<=[.!?:])\s+|\n", text):
+        tokens = _WORD.findall(sentence)
+        for position, token in enumerate(tokens):
+            lower = token.lower()
+            capitalised = position > 0 and token[0].isupper() and len(token) > 1
+            if lower in _SLOT_WORDS or (capitalised and lower not in _STOPWORDS):
+                names.add(lower)
+    return frozenset(names)
+
+
+@lru_cache(maxsize=8192)
+def _features(text: str) -> _Features:
+    words = _WORD.findall(text.lower())
+    parts = _PAYLOAD_SPLIT.split(text.strip(), maxsplit=1)
+    payload = None
+    if len(parts) == 2 and len(_WORD.findall(parts[1])) >= 2:
+        payload = tuple(w for w in _WORD.findall(parts[1].lower()) if w not in _STOPWORDS)
+    return _Features(
+        words=tuple(words),
+        word_set=frozenset(words),
+        stems=frozenset(_stem(w) for w in words),
+        numbers=_numbers(text, words),
+        quoted=tuple(
+            _normalise(next(g for g in match.groups() if g is not None)) for match in _QUOTED.finditer(text)
+        ),
+        identifiers=frozenset(m.group(0).lower().removesuffix("()") for m in _IDENTIFIER.finditer(text)),
+        names=_names(text),
+        negated=bool(_NEGATION.search(text)),
+        payload=payload,
+        flat=" ".join(words),
+    )
+
+
+def _quoted_missing(a: _Features, b: _Features) -> bool:
+    return any(span and span not in b.flat for span in a.quoted)
+
+
+def _unmatched(items: frozenset[str], other: _Features) -> set[str]:
+    return {item for item in items if item not in other.word_set and item not in other.flat}
+
+
+def _template_slot(a: _Features, b: _Features) -> bool:
+    """True when the texts share a template and differ in several content words or a slot word."""
+    matcher = difflib.SequenceMatcher(None, a.words, b.words, autojunk=False)
+    shared = sum(block.size for block in matcher.get_matching_blocks())
+    if shared < 3 or shared < 0.6 * max(len(a.words), len(b.words)):
+        return False
+    only_a: set[str] = set()
+    only_b: set[str] = set()
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        only_a.update(w for w in a.words[i1:i2] if w not in _STOPWORDS and _stem(w) not in b.stems)
+        only_b.update(w for w in b.words[j1:j2] if w not in _STOPWORDS and _stem(w) not in a.stems)
+    if not only_a or not only_b:
+        return False
+    return bool((only_a | only_b) & _SLOT_WORDS) or (len(only_a) >= 3 and len(only_b) >= 3)
+
+
+def check_candidate(query: str, candidate: str) -> str | None:
+    """Why ``candidate`` (a cached prompt) must not answer ``query``, or None if it may.
+
+    Reasons: "different numbers", "different quoted text", "different identifiers", "different input
+    text" (the text after an instruction such as ``"Summarise: ..."``), "different names", "different
+    template slot" (a shared template with other words filled in), "negation" (one side negated).
+    """
+    if query == candidate:
+        return None
+    a, b = _features(query), _features(candidate)
+    if a.numbers != b.numbers:
+        return "different numbers"
+    if _quoted_missing(a, b) or _quoted_missing(b, a):
+        return "different quoted text"
+    if _unmatched(a.identifiers, b) or _unmatched(b.identifiers, a):
+        return "different identifiers"
+    if a.payload is not None and b.payload is not None and set(a.payload) != set(b.payload):
+        return "different input text"
+    if _unmatched(a.names, b) and _unmatched(b.names, a):
+        return "different names"
+    if a.negated != b.negated:
+        return "negation"
+    if _template_slot(a, b):
+        return "different template slot"
+    return None
