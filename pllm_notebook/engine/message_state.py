@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, SupportsIndex
 
-from ..hashing import stable_hash
+from ..hashing import canonical_bytes, stable_hash
 from .recording import MutationLog
 from .response import LLMResponse
 
@@ -24,7 +25,7 @@ class MessageState:
         self._agent = agent
         self._items: list[Any] = list(items)
         self._logs: tuple[MutationLog, ...] = ()
-        self._hash: str | None = None
+        self._chain: list[bytes] = [hashlib.sha256(b"message_state").digest()]
 
     @property
     def name(self) -> str:
@@ -43,8 +44,10 @@ class MessageState:
     def _detach(self, log: MutationLog) -> None:
         self._logs = tuple(x for x in self._logs if x is not log)
 
-    def _record(self, op: str, *args: Any) -> None:
-        self._hash = None
+    def _record(self, op: str, *args: Any, valid_prefix: int | None = None) -> None:
+        """Log a mutation; ``valid_prefix`` is how many leading items it left untouched (default: all)."""
+        if valid_prefix is not None:
+            del self._chain[valid_prefix + 1 :]
         for log in self._logs:
             log.add(self, op, *args)
 
@@ -53,10 +56,16 @@ class MessageState:
         getattr(self, op)(*args)
 
     def state_hash(self, salt: Any = None) -> str:
-        """A hash of the conversation's content (and ``salt``): equal content, equal hash."""
-        if self._hash is None:
-            self._hash = stable_hash("message_state", self._items)
-        return self._hash if salt is None else stable_hash(self._hash, salt)
+        """A hash of the conversation's content (and ``salt``): equal content, equal hash.
+
+        It is a chain over the items (each link hashes the previous link and one item's canonical
+        encoding), kept between calls, so appending to or truncating a long conversation costs one link.
+        """
+        chain = self._chain
+        for item in self._items[len(chain) - 1 :]:
+            chain.append(hashlib.sha256(chain[-1] + canonical_bytes(item)).digest())
+        digest = chain[len(self._items)].hex()
+        return digest if salt is None else stable_hash(digest, salt)
 
     def __pllm_canonical__(self) -> tuple[str, str, str]:
         return ("message_state", self.name, self.state_hash())
@@ -111,51 +120,58 @@ class MessageState:
         self._record("extend", items)
 
     def insert(self, index: SupportsIndex, item: Any) -> None:
-        self._items.insert(index, item)
-        self._record("insert", int(index), item)
+        position = min(
+            max(int(index) if int(index) >= 0 else len(self._items) + int(index), 0), len(self._items)
+        )
+        self._items.insert(position, item)
+        self._record("insert", position, item, valid_prefix=position)
 
     def __setitem__(self, index: Any, value: Any) -> None:
         if isinstance(index, slice):
             value = list(value)
             self._items[index] = value
-            self._record("_set_all", list(self._items))
+            self._record("_set_all", list(self._items), valid_prefix=0)
         else:
-            self._items[index] = value
-            self._record("__setitem__", int(index), value)
+            position = int(index) if int(index) >= 0 else len(self._items) + int(index)
+            self._items[position] = value
+            self._record("__setitem__", position, value, valid_prefix=position)
 
     def __delitem__(self, index: Any) -> None:
-        del self._items[index]
         if isinstance(index, slice):
-            self._record("_set_all", list(self._items))
+            start = index.indices(len(self._items))[0] if index.step in (None, 1) else 0
+            del self._items[index]
+            self._record("_set_all", list(self._items), valid_prefix=min(start, len(self._items)))
         else:
-            self._record("__delitem__", int(index))
+            position = int(index) if int(index) >= 0 else len(self._items) + int(index)
+            del self._items[position]
+            self._record("__delitem__", position, valid_prefix=position)
 
     def pop(self, index: SupportsIndex = -1) -> Any:
         position = int(index) if int(index) >= 0 else len(self._items) + int(index)
         item = self._items.pop(position)
-        self._record("__delitem__", position)
+        self._record("__delitem__", position, valid_prefix=position)
         return item
 
     def remove(self, item: Any) -> None:
         position = self._items.index(item)
         del self._items[position]
-        self._record("__delitem__", position)
+        self._record("__delitem__", position, valid_prefix=position)
 
     def clear(self) -> None:
         self._items.clear()
-        self._record("clear")
+        self._record("clear", valid_prefix=0)
 
     def reverse(self) -> None:
         self._items.reverse()
-        self._record("reverse")
+        self._record("reverse", valid_prefix=0)
 
     def sort(self, *, key: Any = None, reverse: bool = False) -> None:
         self._items.sort(key=key, reverse=reverse)
-        self._record("_set_all", list(self._items))
+        self._record("_set_all", list(self._items), valid_prefix=0)
 
     def _set_all(self, items: list[Any]) -> None:
         self._items[:] = items
-        self._record("_set_all", list(items))
+        self._record("_set_all", list(items), valid_prefix=0)
 
     def __iadd__(self, items: Iterable[Any]) -> MessageState:
         self.extend(items)

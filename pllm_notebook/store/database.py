@@ -53,6 +53,7 @@ class Database:
         self._depth = 0
         self._lock_fd: int | None = None
         self._migrated = False
+        self.last_commit: tuple[tuple[int, int, int], tuple[int, int, int]] | None = None
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -150,7 +151,10 @@ class Database:
                     except duckdb.Error as exc:
                         raise self._translate(exc) from exc
                     self._migrated = True
-                yield con
+                try:
+                    yield con
+                except duckdb.Error as exc:  # a damaged file often fails only when a table is read
+                    raise self._translate(exc) from exc
             finally:
                 con.close()
 
@@ -158,10 +162,13 @@ class Database:
     def transaction(self) -> Iterator:
         """A connection inside one transaction: committed if the block ends normally, else rolled back.
 
-        A commit bumps the generation file so other processes see the change.
+        A commit bumps the generation file so other processes see the change; ``last_commit`` then holds
+        the stamps just before and just after it (read under the lock), so the writer can tell whether
+        anyone else wrote in between.
         """
         duckdb = _duckdb()
         with self.connect() as con:
+            before = self.generation()
             con.execute("BEGIN TRANSACTION")
             try:
                 yield con
@@ -173,6 +180,7 @@ class Database:
                     raise self._translate(exc) from exc
                 raise
             self._bump_generation()
+            self.last_commit = (before, self.generation())
 
     # -- change signal ---------------------------------------------------------------------------
 
