@@ -14,6 +14,7 @@ from typing import Any
 from ..errors import ConfigError
 from ..events import Event, EventBus, bus
 from ..providers import Provider, get_provider
+from ..redaction import redact as redact_secrets
 from ..store import ResumeStore
 from .agent import Agent
 from .asking import Asker
@@ -24,10 +25,6 @@ log = logging.getLogger("pllm_notebook")
 
 STRATEGIES = ("sync", "concurrent")
 HASH_BY = ("llm",)
-
-
-def _redact_nothing(value: dict[str, Any]) -> dict[str, Any]:
-    return value
 
 
 class Orchestrator:
@@ -76,7 +73,7 @@ class Orchestrator:
             semantic_cache.event_directory = str(self.directory)
         self.max_concurrent = max_concurrent
         self.bus = event_bus or bus
-        self.redact = redact or _redact_nothing
+        self.redact = redact or redact_secrets
         self.current_label = ""
         self.scope_salt: Any = None
         self._logs: list[MutationLog] = []

@@ -35,6 +35,12 @@ _CORRUPT_MARKERS = (
 )
 
 
+def _is_lock_conflict(text: str) -> bool:
+    """Whether a DuckDB error says another process holds the file (not "block", which also has "lock")."""
+    lowered = text.lower()
+    return "could not set lock" in lowered or "conflicting lock" in lowered
+
+
 def _duckdb():
     import duckdb
 
@@ -104,7 +110,7 @@ class Database:
                 return duckdb.connect(str(self.path))
             except duckdb.IOException as exc:
                 text = str(exc)
-                if "lock" in text.lower() and time.monotonic() < deadline:
+                if _is_lock_conflict(text) and time.monotonic() < deadline:
                     # a process that is not pllm_notebook (a DuckDB shell, say) has the file open
                     time.sleep(delay)
                     delay = min(delay * 2, 0.2)
@@ -116,7 +122,7 @@ class Database:
     def _translate(self, exc: Exception) -> StoreError:
         text = str(exc)
         lowered = text.lower()
-        if "lock" in lowered:
+        if _is_lock_conflict(text):
             return StoreLockedError(
                 f"another program keeps {self.path} open ({text}); close it (a DuckDB shell, say) and try again"
             )

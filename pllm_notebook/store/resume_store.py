@@ -23,6 +23,7 @@ from typing import Any
 from ..errors import StoreError
 from .blobs import BlobStore
 from .database import Database
+from .integrity import MemoSigner
 from .records import CallRecord, MemoRecord
 
 log = logging.getLogger("pllm_notebook")
@@ -99,6 +100,8 @@ class ResumeStore:
         self._calls: dict[str, CallRecord] = {}
         self._by_resume_key: dict[str, str] = {}
         self._memos: dict[str, MemoRecord] = {}
+        self.signer = MemoSigner.for_directory(directory)
+        self._refused: dict[str, MemoRecord] = {}
         self._last_seq = 0
         self._generation: tuple[int, int, int] | None = None
         self._sync_lock = threading.Lock()
@@ -138,8 +141,7 @@ class ResumeStore:
                 if what == "call":
                     self._remember_call(_call_from_row(row))
                 elif what == "memo":
-                    memo = _memo_from_row(row)
-                    self._memos[memo.key] = memo
+                    self._remember_memo(_memo_from_row(row))
                 elif row[0] == "memos":
                     self._memos.pop(row[1], None)
                 elif row[0] == "calls":
@@ -147,6 +149,15 @@ class ResumeStore:
                 self._last_seq = max(self._last_seq, seq)
             self._generation = generation
             return True
+
+    def _remember_memo(self, memo: MemoRecord) -> None:
+        """Mirror a memo row if its integrity check passes; otherwise keep it aside as refused."""
+        if self.signer.verify(memo):
+            self._memos[memo.key] = memo
+            self._refused.pop(memo.key, None)
+        else:
+            self._memos.pop(memo.key, None)
+            self._refused[memo.key] = memo
 
     def _remember_call(self, record: CallRecord) -> None:
         self._calls[record.call_id] = record
@@ -172,9 +183,20 @@ class ResumeStore:
         return self._calls.get(call_id) if call_id else None
 
     def memo(self, key: str) -> MemoRecord | None:
-        """The memo entry stored under ``key``, if any."""
+        """The memo entry stored under ``key``, if any; an entry that fails its integrity check is refused."""
         self.sync()
-        return self._memos.get(key)
+        record = self._memos.get(key)
+        if record is None:
+            refused = self._refused.get(key)
+            if refused is not None and not getattr(refused, "_reported", False):
+                refused._reported = True  # type: ignore[attr-defined]
+                log.warning("%s", self.signer.refusal_message(refused))
+        return record
+
+    @property
+    def refused_memos(self) -> list[MemoRecord]:
+        """Memo rows that failed their integrity check and are never replayed."""
+        return list(self._refused.values())
 
     def latest_memo(self, label: str, kind: str) -> MemoRecord | None:
         """The newest memo of this label, so a miss can say what changed since it."""
@@ -232,6 +254,7 @@ class ResumeStore:
 
         Returns once it is on disk; raises :class:`StoreError` if it could not be written.
         """
+        self.signer.sign(record)
 
         def op(con: Any) -> None:
             con.execute("DELETE FROM memos WHERE key = ?", [record.key])
@@ -252,6 +275,7 @@ class ResumeStore:
 
         self._submit(op, wait=True)
         self._memos[record.key] = record
+        self._refused.pop(record.key, None)
 
     def delete_memo(self, key: str) -> None:
         """Remove a memo entry, here and for every other process."""
@@ -305,6 +329,11 @@ class ResumeStore:
             with self.db.transaction() as con:
                 for pending in batch:
                     pending.op(con)
+            before, after = self.db.last_commit
+            with self._sync_lock:
+                if before == self._generation:
+                    # only our own commit happened since the last sync: our mirror already has its rows
+                    self._generation = after
         except BaseException as exc:  # reported to each waiter, logged once for the rest
             error = (
                 exc if isinstance(exc, StoreError) else StoreError(f"writing to {self.db.path} failed: {exc}")
