@@ -13,6 +13,12 @@ ProviderFactory = Callable[..., Provider]
 
 _BUILTIN: dict[str, str] = {
     "offline": "pllm_notebook.providers.offline:OfflineProvider",
+    "openai": "pllm_notebook.providers.openai_responses:OpenAIResponsesProvider",
+    "openai-chat": "pllm_notebook.providers.openai_chat:OpenAIChatProvider",
+    "openai-compatible": "pllm_notebook.providers.openai_compatible:OpenAICompatibleProvider",
+    "anthropic": "pllm_notebook.providers.anthropic_messages:AnthropicProvider",
+    "google": "pllm_notebook.providers.google_genai:GoogleGenAIProvider",
+    "multi": "pllm_notebook.providers.multi:MultiProvider",
 }
 _registered: dict[str, ProviderFactory] = {}
 

@@ -1,0 +1,66 @@
+"""Message content parts shared by the adapters: images as bytes (from ``bytes`` or a PIL image) and text."""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Mapping
+from typing import Any
+
+from ..errors import ConfigError
+
+_MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+)
+
+
+def image_mime(data: bytes) -> str:
+    """The MIME type of encoded image bytes, from their first bytes (PNG, JPEG, GIF, WebP)."""
+    for magic, mime in _MAGIC:
+        if data.startswith(magic):
+            return mime
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    raise ConfigError("image bytes are not PNG, JPEG, GIF or WebP; encode the image in one of those formats")
+
+
+def is_pil_image(value: Any) -> bool:
+    """Whether ``value`` is a PIL image (checked without importing PIL)."""
+    return any(c.__module__.startswith("PIL.") and c.__name__ == "Image" for c in type(value).__mro__)
+
+
+def image_part(value: Any) -> dict[str, Any]:
+    """A provider-neutral image part from encoded bytes or a PIL image (saved as PNG)."""
+    if is_pil_image(value):
+        buffer = io.BytesIO()
+        value.save(buffer, format="PNG")
+        value = buffer.getvalue()
+    data = bytes(value)
+    return {"type": "image", "mime": image_mime(data), "data": data}
+
+
+def part_kind(part: Any) -> str:
+    """``"text"``, ``"image"`` or ``"other"`` (a vendor-specific dict passed through as it is)."""
+    if isinstance(part, str):
+        return "text"
+    if isinstance(part, Mapping) and part.get("type") in ("text", "image"):
+        return str(part["type"])
+    return "other"
+
+
+def part_text(part: Any) -> str:
+    return part if isinstance(part, str) else str(part.get("text", ""))
+
+
+def image_b64(part: Mapping[str, Any]) -> tuple[str, str]:
+    """``(mime, base64 text)`` of an image part."""
+    data = bytes(part["data"])
+    return part.get("mime") or image_mime(data), base64.b64encode(data).decode("ascii")
+
+
+def image_data_url(part: Mapping[str, Any]) -> str:
+    mime, b64 = image_b64(part)
+    return f"data:{mime};base64,{b64}"

@@ -1,0 +1,110 @@
+"""The ``openai-chat`` provider: OpenAI's Chat Completions API through the official ``openai`` SDK."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from types import ModuleType
+from typing import Any
+
+from .base import LLMRequest, Message, ProviderReply, StreamChunk
+from .content import image_data_url, part_kind, part_text
+from .openai_responses import classify_openai_style
+from .retry import Failure
+from .sdk_provider import SDKProvider, import_sdk, split_params
+
+
+def _content(message: Message) -> Any:
+    if isinstance(message.content, str):
+        return message.content
+    parts = []
+    for part in message.content:
+        kind = part_kind(part)
+        if kind == "text":
+            parts.append({"type": "text", "text": part_text(part)})
+        elif kind == "image":
+            parts.append({"type": "image_url", "image_url": {"url": image_data_url(part)}})
+        else:
+            parts.append(part)
+    return parts
+
+
+def chat_messages(request: LLMRequest) -> list[dict[str, Any]]:
+    """Chat ``messages``: the system prompt first, then one message per turn (a ``tool`` turn given as a
+    tuple of dicts is passed as those messages)."""
+    messages: list[dict[str, Any]] = []
+    if request.instructions:
+        messages.append({"role": "system", "content": request.instructions})
+    for message in request.messages:
+        if message.role == "tool" and not isinstance(message.content, str):
+            messages.extend(dict(p) for p in message.content)
+        else:
+            messages.append({"role": message.role, "content": _content(message)})
+    return messages
+
+
+class OpenAIChatProvider(SDKProvider):
+    """OpenAI models through ``client.chat.completions`` (``OPENAI_API_KEY``)."""
+
+    name = "openai-chat"
+    default_model = "gpt-4o-mini"
+    key_env = ("OPENAI_API_KEY",)
+    extra = "openai"
+
+    def sdk(self) -> ModuleType:
+        return import_sdk("openai", "openai")
+
+    def make_client(self, api_key: str) -> Any:
+        return self.sdk().OpenAI(api_key=api_key, base_url=self.base_url, max_retries=0, timeout=self.timeout)
+
+    def classify(self, exc: Exception) -> Failure:
+        return classify_openai_style(self.sdk(), exc)
+
+    def _kwargs(self, request: LLMRequest, method: Any) -> dict[str, Any]:
+        kwargs = split_params(method, request.params)
+        kwargs.update(model=request.model, messages=chat_messages(request))
+        if request.structured_output is not None:
+            kwargs["response_format"] = request.structured_output
+        return kwargs
+
+    def _reply(self, completion: Any, request: LLMRequest) -> ProviderReply:
+        usage = completion.usage
+        details = getattr(usage, "prompt_tokens_details", None) if usage else None
+        message = completion.choices[0].message if completion.choices else None
+        raw: dict[str, Any] = {
+            "id": completion.id,
+            "finish_reason": completion.choices[0].finish_reason if completion.choices else None,
+        }
+        tool_calls = [
+            {"id": c.id, "name": c.function.name, "arguments": c.function.arguments}
+            for c in (getattr(message, "tool_calls", None) or ())
+            if getattr(c, "function", None) is not None
+        ]
+        if tool_calls:
+            raw["tool_calls"] = tool_calls
+        return ProviderReply(
+            text=(message.content or "") if message else "",
+            model=completion.model or request.model,
+            input_tokens=usage.prompt_tokens if usage else 0,
+            output_tokens=usage.completion_tokens if usage else 0,
+            cached_input_tokens=(getattr(details, "cached_tokens", 0) or 0) if details else 0,
+            parsed=getattr(message, "parsed", None),
+            raw=raw,
+        )
+
+    def complete_once(self, request: LLMRequest) -> ProviderReply:
+        completions = self.client().chat.completions
+        method = completions.parse if request.structured_output is not None else completions.create
+        return self._reply(method(**self._kwargs(request, method)), request)
+
+    def stream_once(self, request: LLMRequest) -> Iterator[StreamChunk]:
+        completions = self.client().chat.completions
+        kwargs = self._kwargs(request, completions.stream)
+        kwargs.setdefault("stream_options", {"include_usage": True})
+        with completions.stream(**kwargs) as events:
+            for event in events:
+                if event.type == "content.delta":
+                    yield StreamChunk(event.delta)
+            final = events.get_final_completion()
+        if not final.choices or final.choices[0].finish_reason is None:
+            raise RuntimeError("the stream ended before a finish_reason arrived")
+        yield StreamChunk("", done=True, reply=self._reply(final, request))

@@ -1,0 +1,121 @@
+"""The ``openai`` provider: OpenAI's Responses API through the official ``openai`` SDK."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from types import ModuleType
+from typing import Any
+
+from .base import LLMRequest, Message, ProviderReply, StreamChunk
+from .content import image_data_url, part_kind, part_text
+from .retry import Failure
+from .sdk_provider import SDKProvider, import_sdk, split_params, status_failure
+
+
+def classify_openai_style(sdk: ModuleType, exc: Exception) -> Failure:
+    """Failures of the ``openai`` and ``anthropic`` SDKs, which share one exception shape."""
+    if isinstance(exc, sdk.APIStatusError):
+        body = exc.body if isinstance(exc.body, dict) else {}
+        error = body.get("error") if isinstance(body.get("error"), dict) else body
+        message = error.get("message") or getattr(exc, "message", "") or str(exc)
+        return status_failure(exc.status_code, f"HTTP {exc.status_code}: {message}", exc.response.headers)
+    if isinstance(exc, sdk.APIConnectionError):
+        return Failure(f"connection failed: {exc}", None, True)
+    return Failure(f"{type(exc).__name__}: {exc}")
+
+
+def tool_calls_from_output(output: Any) -> list[dict[str, Any]]:
+    """Function calls in a Responses ``output`` list, as plain dicts."""
+    return [
+        {"id": item.call_id, "name": item.name, "arguments": item.arguments}
+        for item in output or ()
+        if getattr(item, "type", "") == "function_call"
+    ]
+
+
+def _content(message: Message) -> Any:
+    if isinstance(message.content, str):
+        return message.content
+    text_type = "output_text" if message.role == "assistant" else "input_text"
+    parts = []
+    for part in message.content:
+        kind = part_kind(part)
+        if kind == "text":
+            parts.append({"type": text_type, "text": part_text(part)})
+        elif kind == "image":
+            parts.append({"type": "input_image", "image_url": image_data_url(part), "detail": "auto"})
+        else:
+            parts.append(part)
+    return parts
+
+
+def responses_input(request: LLMRequest) -> list[dict[str, Any]]:
+    """The Responses ``input`` list: one item per turn; a ``tool`` turn's dicts go in as items."""
+    items: list[dict[str, Any]] = []
+    for message in request.messages:
+        if message.role == "tool" and not isinstance(message.content, str):
+            items.extend(dict(p) for p in message.content)
+        else:
+            items.append({"role": message.role, "content": _content(message)})
+    return items
+
+
+class OpenAIResponsesProvider(SDKProvider):
+    """OpenAI models through ``client.responses`` (``OPENAI_API_KEY``)."""
+
+    name = "openai"
+    default_model = "gpt-4o-mini"
+    key_env = ("OPENAI_API_KEY",)
+    extra = "openai"
+
+    def sdk(self) -> ModuleType:
+        return import_sdk("openai", "openai")
+
+    def make_client(self, api_key: str) -> Any:
+        return self.sdk().OpenAI(api_key=api_key, base_url=self.base_url, max_retries=0, timeout=self.timeout)
+
+    def classify(self, exc: Exception) -> Failure:
+        return classify_openai_style(self.sdk(), exc)
+
+    def _kwargs(self, request: LLMRequest, method: Any) -> dict[str, Any]:
+        params = dict(request.params)
+        if "max_tokens" in params:
+            params["max_output_tokens"] = params.pop("max_tokens")
+        kwargs = split_params(method, params)
+        kwargs.update(model=request.model, input=responses_input(request))
+        if request.instructions:
+            kwargs["instructions"] = request.instructions
+        if request.structured_output is not None:
+            kwargs["text_format"] = request.structured_output
+        return kwargs
+
+    def _reply(self, response: Any, request: LLMRequest) -> ProviderReply:
+        usage = response.usage
+        details = getattr(usage, "input_tokens_details", None) if usage else None
+        raw: dict[str, Any] = {"id": response.id, "status": response.status}
+        tool_calls = tool_calls_from_output(response.output)
+        if tool_calls:
+            raw["tool_calls"] = tool_calls
+        return ProviderReply(
+            text=response.output_text or "",
+            model=response.model or request.model,
+            input_tokens=usage.input_tokens if usage else 0,
+            output_tokens=usage.output_tokens if usage else 0,
+            cached_input_tokens=(getattr(details, "cached_tokens", 0) or 0) if details else 0,
+            parsed=getattr(response, "output_parsed", None),
+            raw=raw,
+        )
+
+    def complete_once(self, request: LLMRequest) -> ProviderReply:
+        responses = self.client().responses
+        method = responses.parse if request.structured_output is not None else responses.create
+        return self._reply(method(**self._kwargs(request, method)), request)
+
+    def stream_once(self, request: LLMRequest) -> Iterator[StreamChunk]:
+        responses = self.client().responses
+        with responses.stream(**self._kwargs(request, responses.stream)) as events:
+            for event in events:
+                if event.type == "response.output_text.delta":
+                    yield StreamChunk(event.delta)
+            final = events.get_final_response()
+        yield StreamChunk("", done=True, reply=self._reply(final, request))
