@@ -1,0 +1,110 @@
+"""``attach_dashboard(orch)``: show the live dashboard where the code runs.
+
+- In a Jupyter kernel (JupyterLab, classic, VS Code with ``jupyter_bokeh``): the Panel view, inline.
+- In a kernel whose front end cannot show Panel widgets (VS Code without ``jupyter_bokeh``, Panel not
+  installed, or ``PLLM_DASHBOARD=static``): a static HTML table, redrawn in place as events arrive.
+- Anywhere else (a script in a terminal): a one-line ``[DASH]`` status on stderr.
+
+One :class:`DashboardModel` is kept per orchestrator, so showing the dashboard twice shows the same
+figures; it starts from the orchestrator's totals so far.
+"""
+
+from __future__ import annotations
+
+import atexit
+import importlib.util
+import os
+import sys
+import threading
+import weakref
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from ..errors import ConfigError
+from .formatting import static_html
+from .model import DashboardModel, Snapshot
+from .status_line import StatusLine
+
+Mode = Literal["widget", "static", "terminal"]
+MODES: tuple[str, ...] = ("widget", "static", "terminal")
+
+_models: weakref.WeakKeyDictionary[Any, DashboardModel] = weakref.WeakKeyDictionary()
+_models_lock = threading.Lock()
+
+
+@dataclass
+class Dashboard:
+    """A shown dashboard: its model, how it is shown, and (widget mode) the Panel view."""
+
+    model: DashboardModel
+    mode: str
+    view: Any = None
+
+    @property
+    def snapshot(self) -> Snapshot:
+        return self.model.snapshot
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        """A dashboard left as a cell's last value shows itself (already shown: nothing more)."""
+        return {"text/plain": f"pllm dashboard ({self.mode}) for {self.model.directory}"}
+
+
+def _kernel() -> Any:
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return shell if shell is not None and getattr(shell, "kernel", None) is not None else None
+
+
+def detect_mode() -> str:
+    """Where we run: ``widget``, ``static`` or ``terminal`` (``PLLM_DASHBOARD`` overrides)."""
+    forced = os.environ.get("PLLM_DASHBOARD", "").strip().lower()
+    if forced:
+        if forced not in MODES:
+            raise ConfigError(f"PLLM_DASHBOARD must be one of {', '.join(MODES)}, not {forced!r}")
+        return forced
+    if _kernel() is None:
+        return "terminal"
+    if importlib.util.find_spec("panel") is None:
+        return "static"
+    in_vscode = "VSCODE_PID" in os.environ or "VSCODE_CWD" in os.environ
+    if in_vscode and importlib.util.find_spec("jupyter_bokeh") is None:
+        return "static"
+    return "widget"
+
+
+def model_for(orch: Any) -> DashboardModel:
+    """The running dashboard model of ``orch``, created (from its totals so far) on first use."""
+    with _models_lock:
+        model = _models.get(orch)
+        if model is None:
+            model = DashboardModel(str(orch.directory), event_bus=orch.bus)
+            model.seed(orch.stats(), orch.stats_by_label())
+            _models[orch] = model.start()
+        return model
+
+
+def attach_dashboard(orch: Any, mode: str | None = None) -> Dashboard:
+    """Show the live dashboard of ``orch`` (see the module docstring for where and how)."""
+    mode = mode or detect_mode()
+    if mode not in MODES:
+        raise ConfigError(f"dashboard mode must be one of {', '.join(MODES)}, not {mode!r}")
+    model = model_for(orch)
+    if mode == "terminal":
+        line = StatusLine()
+        model.add_listener(line)
+        atexit.register(lambda: line.finish(model.flush()))
+        return Dashboard(model, mode)
+    from IPython.display import HTML, display
+
+    if mode == "static":
+        handle = display(HTML(static_html(model.snapshot)), display_id=True)
+        model.add_listener(lambda snap: handle.update(HTML(static_html(snap))))
+        return Dashboard(model, mode)
+    from .cache_browser import CacheBrowser
+    from .view import DashboardView
+
+    browser = CacheBrowser(orch.cache) if orch.cache is not None else None
+    view = DashboardView(model, browser)
+    view.follow()
+    display(view.panel())
+    return Dashboard(model, mode, view)

@@ -1,0 +1,120 @@
+"""What the dashboard's cache browser reads from and does to a semantic cache, as plain rows.
+
+Everything shown passes through the secret redactor: a request, a prompt or a response may hold a key a
+user pasted, and the dashboard must never display it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from ..redaction import redact
+
+ENTRY_PAGE = 50
+"""How many of a namespace's newest entries the browser lists."""
+
+
+@dataclass(frozen=True)
+class NamespaceInfo:
+    name: str
+    entries: int
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    entry_id: str
+    created: str
+    hits: int
+    last_hit: str
+    model: str
+    prompt: str
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    entry_id: str
+    namespace: str
+    similarity: float
+    prompt: str
+    response: str
+
+
+def _when(ts: float | None) -> str:
+    return "" if not ts else time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
+
+
+def _short(text: str, n: int = 100) -> str:
+    text = " ".join(str(redact(text or "")).split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+class CacheBrowser:
+    """Browse, search and clean one :class:`~pllm_notebook.cache.SemanticCache`."""
+
+    def __init__(self, cache: Any) -> None:
+        self.cache = cache
+
+    @property
+    def storage(self) -> Any:
+        return self.cache.storage
+
+    def namespaces(self) -> list[NamespaceInfo]:
+        """Every namespace with how many entries it holds, largest first."""
+        sizes = self.storage.namespace_sizes()
+        return [NamespaceInfo(name, n) for name, n in sorted(sizes.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+    def entries(self, namespace: str, limit: int = ENTRY_PAGE) -> list[EntryRow]:
+        """The newest entries of ``namespace``."""
+        return [
+            EntryRow(e.id, _when(e.created), e.hits, _when(e.last_hit), e.model, _short(e.prompt_text))
+            for e in self.storage.entries(namespace, limit=limit)
+        ]
+
+    def search(self, text: str, k: int = 5, namespace: str | None = None) -> list[SearchHit]:
+        """The ``k`` entries nearest in meaning to ``text``, with their similarity."""
+        return [
+            SearchHit(
+                s.entry.id,
+                s.entry.namespace,
+                s.similarity,
+                _short(s.entry.prompt_text),
+                _short(s.entry.response_text),
+            )
+            for s in self.cache.similar(text, k=k, namespace=namespace)
+        ]
+
+    def inspect(self, entry_id: str) -> dict[str, Any] | None:
+        """One entry in full (request, response, created, hits, last hit), secrets removed."""
+        entry = self.storage.get(entry_id)
+        if entry is None:
+            return None
+        return redact(
+            {
+                "id": entry.id,
+                "namespace": entry.namespace,
+                "model": entry.model,
+                "provider": entry.provider,
+                "created": _when(entry.created),
+                "hits": entry.hits,
+                "last_hit": _when(entry.last_hit),
+                "expires": _when(entry.expires),
+                "input_tokens": entry.input_tokens,
+                "output_tokens": entry.output_tokens,
+                "latency_s": entry.latency_s,
+                "cost_usd": entry.cost_usd,
+                "prompt": entry.prompt_text,
+                "request": entry.request,
+                "response_text": entry.response_text,
+                "response": entry.response,
+            }
+        )
+
+    def invalidate_entry(self, entry_id: str) -> int:
+        """Remove one entry; returns 1 if it existed, else 0."""
+        return self.cache.invalidate(entry_id)
+
+    def invalidate_namespace(self, namespace: str) -> int:
+        """Remove every entry of ``namespace``; returns how many there were."""
+        return self.cache.invalidate_namespace(namespace)

@@ -1,0 +1,346 @@
+"""What the dashboard shows, kept up to date from the event bus without ever slowing the emitter.
+
+The bus subscriber only appends the event to a queue and returns. A background thread drains the queue
+a few times a second, folds the events into headline counts, an activity feed, a hit-rate series, the
+similarities of semantic hits and a per-cell table, and hands an immutable :class:`Snapshot` to each
+listener (the Panel view, the terminal status line, the static HTML table).
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from ..engine.stats import Stats, StatsCollector
+from ..events import (
+    AgentMessage,
+    CacheError,
+    CacheInvalidated,
+    CacheLookup,
+    Event,
+    EventBus,
+    LLMCallFinished,
+    LLMCallStarted,
+    MemoHit,
+    MemoMiss,
+    MemoSkipped,
+    MemoStored,
+    bus,
+)
+from ..redaction import redact
+
+log = logging.getLogger("pllm_notebook")
+
+FEED_SIZE = 200
+SERIES_SIZE = 300
+SIMILARITY_SIZE = 2000
+UPDATE_INTERVAL_S = 0.3
+"""Listeners hear at most about three updates a second, however fast events arrive."""
+
+_CALL_KIND = {"live": "done", "exact": "exact hit", "semantic": "semantic hit", "memo": "replayed"}
+
+
+@dataclass
+class FeedRow:
+    """One line of the activity feed; a call's row changes kind from ``in flight`` when it ends."""
+
+    row_id: int
+    ts: float
+    kind: str
+    agent: str = ""
+    label: str = ""
+    model: str = ""
+    latency_s: float | None = None
+    tokens: int | None = None
+    similarity: float | None = None
+    text: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class CellRow:
+    """What one ``%%memoize`` cell (or memo block) did so far."""
+
+    label: str
+    hits: int
+    misses: int
+    last_miss_reason: str
+    time_saved_s: float
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything on the dashboard at one moment; safe to hand to another thread."""
+
+    version: int
+    totals: Stats
+    in_flight: int
+    hit_rate: float | None
+    feed: tuple[FeedRow, ...]
+    hit_rate_series: tuple[float, ...]
+    semantic_similarities: tuple[float, ...]
+    miss_similarities: tuple[float, ...]
+    threshold: float | None
+    cells: tuple[CellRow, ...]
+    updated: float = field(default_factory=time.time)
+
+
+def hit_rate(stats: Stats) -> float | None:
+    """Share of work answered without running it: memo and cache hits and replayed calls, against
+    those plus memo misses and live calls. ``None`` before anything happened."""
+    hits = stats.memo_hits + stats.exact_hits + stats.semantic_hits + stats.calls_replayed
+    misses = stats.memo_misses + stats.llm_calls
+    return hits / (hits + misses) if hits + misses else None
+
+
+def _snippet(text: str, n: int = 120) -> str:
+    text = " ".join(str(redact(text)).split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+Listener = Callable[[Snapshot], None]
+
+
+class DashboardModel:
+    """Dashboard state of one resume directory, fed by the bus (or by :meth:`apply` directly).
+
+    ``directory`` keeps only events stamped with that resume directory. Call :meth:`start` to listen and
+    :meth:`close` to stop; :meth:`flush` folds queued events in at once (tests and shutdown use it).
+    """
+
+    def __init__(
+        self,
+        directory: str,
+        *,
+        event_bus: EventBus | None = None,
+        feed_size: int = FEED_SIZE,
+        interval_s: float = UPDATE_INTERVAL_S,
+    ) -> None:
+        self.directory = str(directory)
+        self._bus = event_bus or bus
+        self._feed_size = feed_size
+        self._interval_s = interval_s
+        self._inbox: collections.deque[Event] = collections.deque()
+        self._collector = StatsCollector(self.directory)
+        self._feed: collections.deque[FeedRow] = collections.deque(maxlen=feed_size)
+        self._in_flight: dict[str, FeedRow] = {}
+        self._memo_rows: dict[str, FeedRow] = {}
+        self._series: collections.deque[float] = collections.deque(maxlen=SERIES_SIZE)
+        self._similarities: collections.deque[float] = collections.deque(maxlen=SIMILARITY_SIZE)
+        self._miss_similarities: collections.deque[float] = collections.deque(maxlen=SIMILARITY_SIZE)
+        self._threshold: float | None = None
+        self._row_ids = 0
+        self._version = 0
+        self._state_lock = threading.Lock()
+        self._listeners: tuple[Listener, ...] = ()
+        self._snapshot = self._build_snapshot()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._unsubscribe: Callable[[], None] | None = None
+
+    # -- listening -------------------------------------------------------------------------------
+
+    def _on_event(self, event: Event) -> None:
+        """The bus subscriber: queue and return; all work happens on the model's own thread."""
+        if event.directory == self.directory:
+            self._inbox.append(event)
+
+    def start(self) -> DashboardModel:
+        """Subscribe to the bus and start the thread that batches updates; returns ``self``."""
+        if self._thread is None:
+            self._unsubscribe = self._bus.subscribe(self._on_event)
+            self._thread = threading.Thread(target=self._run, name="pllm-dashboard", daemon=True)
+            self._thread.start()
+        return self
+
+    def close(self) -> None:
+        """Stop listening; what was queued is folded in and sent to listeners one last time."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        self._stop.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=5)
+        self._thread = None
+        self.flush()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval_s):
+            try:
+                self.flush()
+            except Exception:  # the dashboard must keep running whatever one update does
+                log.exception("dashboard update failed")
+
+    def add_listener(self, fn: Listener) -> Callable[[], None]:
+        """Call ``fn(snapshot)`` after each batch of events (from the model's thread); returns a remover."""
+        with self._state_lock:
+            self._listeners = (*self._listeners, fn)
+
+        def remove() -> None:
+            with self._state_lock:
+                self._listeners = tuple(f for f in self._listeners if f is not fn)
+
+        return remove
+
+    def seed(self, totals: Stats, by_label: dict[str, Stats]) -> None:
+        """Start the counts from what happened before the dashboard was opened (the feed starts empty)."""
+        with self._state_lock:
+            self._collector.total = replace(totals)
+            self._collector.by_label = {label: replace(s) for label, s in by_label.items()}
+            self._snapshot = self._build_snapshot()
+
+    # -- folding events in -----------------------------------------------------------------------
+
+    def flush(self) -> Snapshot:
+        """Fold every queued event in now; listeners hear of it if anything changed."""
+        events = []
+        while self._inbox:
+            events.append(self._inbox.popleft())
+        if events:
+            self.apply(events)
+        return self._snapshot
+
+    def apply(self, events: Iterable[Event]) -> Snapshot:
+        """Fold ``events`` in (in order), publish a new snapshot and tell the listeners."""
+        with self._state_lock:
+            changed = False
+            for event in events:
+                self._collector(event)
+                self._fold(event)
+                changed = True
+            if not changed:
+                return self._snapshot
+            rate = hit_rate(self._collector.total)
+            if rate is not None:
+                self._series.append(rate)
+            self._version += 1
+            self._snapshot = snapshot = self._build_snapshot()
+            listeners = self._listeners
+        for fn in listeners:
+            try:
+                fn(snapshot)
+            except Exception:
+                log.exception("dashboard listener %r failed", fn)
+        return snapshot
+
+    def _row(self, event: Event, kind: str, **values: Any) -> FeedRow:
+        self._row_ids += 1
+        row = FeedRow(self._row_ids, event.ts, kind, **values)
+        self._feed.appendleft(row)
+        return row
+
+    def _fold(self, event: Event) -> None:
+        if isinstance(event, LLMCallStarted):
+            self._in_flight[event.call_id] = self._row(
+                event,
+                "in flight",
+                agent=event.agent,
+                label=event.label,
+                model=event.model,
+                text=_snippet(event.prompt),
+            )
+        elif isinstance(event, LLMCallFinished):
+            self._finish_call(event)
+        elif isinstance(event, CacheLookup):
+            self._cache_lookup(event)
+        elif isinstance(event, MemoHit):
+            self._row(
+                event,
+                "memo hit",
+                agent=event.agent,
+                label=event.label,
+                tokens=event.tokens_saved or None,
+                text=f"saved {event.time_saved_s:.2f} s, {event.calls_replayed} call(s) replayed",
+            )
+        elif isinstance(event, MemoMiss):
+            self._memo_rows[event.key] = self._row(
+                event, "memo miss", agent=event.agent, label=event.label, text=event.reason
+            )
+        elif isinstance(event, MemoStored):
+            row = self._memo_rows.pop(event.key, None)
+            if row is not None:
+                row.latency_s = event.duration_s
+                row.text = f"{row.text}; ran and stored"
+            else:
+                self._row(
+                    event, "memo stored", agent=event.agent, label=event.label, latency_s=event.duration_s
+                )
+        elif isinstance(event, MemoSkipped):
+            self._memo_rows.pop(event.key, None)
+            self._row(
+                event, "memo skipped", agent=event.agent, label=event.label, text=_snippet(event.reason)
+            )
+        elif isinstance(event, CacheError):
+            self._row(
+                event, "error", label=event.namespace, text=_snippet(f"cache {event.stage}: {event.error}")
+            )
+        elif isinstance(event, CacheInvalidated):
+            what = f"entry {event.entry_id}" if event.entry_id else "namespace"
+            self._row(event, "invalidated", label=event.namespace, text=f"{what}: {event.removed} removed")
+        elif isinstance(event, AgentMessage):
+            self._row(event, "message", agent=event.agent, text=_snippet(event.text))
+
+    def _finish_call(self, event: LLMCallFinished) -> None:
+        row = self._in_flight.pop(event.call_id, None)
+        if row is None:
+            row = self._row(event, "", agent=event.agent, label=event.label)
+        row.kind = "error" if event.error else _CALL_KIND.get(event.source, event.source)
+        row.model = event.model or row.model
+        row.latency_s = event.latency_s
+        row.tokens = event.input_tokens + event.output_tokens
+        if event.similarity is not None:
+            row.similarity = event.similarity
+        if event.error:
+            row.text = _snippet(event.error)
+
+    def _cache_lookup(self, event: CacheLookup) -> None:
+        if event.threshold is not None:
+            self._threshold = event.threshold
+        if event.similarity is not None:
+            target = self._similarities if event.outcome == "semantic" else self._miss_similarities
+            target.append(event.similarity)
+        if self._in_flight:
+            return  # an engine call: its own row shows the outcome when it finishes
+        kind = {"exact": "exact hit", "semantic": "semantic hit"}.get(event.outcome, f"cache {event.outcome}")
+        self._row(
+            event,
+            kind,
+            label=event.namespace,
+            model=event.model,
+            latency_s=event.latency_s,
+            tokens=event.tokens_saved or None,
+            similarity=event.similarity,
+            text=_snippet(event.prompt),
+        )
+
+    def _build_snapshot(self) -> Snapshot:
+        totals = replace(self._collector.total)
+        cells = tuple(
+            CellRow(label, s.memo_hits, s.memo_misses, s.last_miss_reason, s.time_saved_s)
+            for label, s in self._collector.by_label.items()
+            if s.memo_hits or s.memo_misses or s.memo_skipped
+        )
+        return Snapshot(
+            version=self._version,
+            totals=totals,
+            in_flight=len(self._in_flight),
+            hit_rate=hit_rate(totals),
+            feed=tuple(replace(r) for r in self._feed),
+            hit_rate_series=tuple(self._series),
+            semantic_similarities=tuple(self._similarities),
+            miss_similarities=tuple(self._miss_similarities),
+            threshold=self._threshold,
+            cells=cells,
+        )
+
+    @property
+    def snapshot(self) -> Snapshot:
+        """The state after the last batch of events."""
+        return self._snapshot
