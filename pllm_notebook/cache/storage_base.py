@@ -49,9 +49,9 @@ class CacheEntry:
     exact_key: str
     embedding_model_id: str
     prompt_text: str
-    embedding: np.ndarray | None
-    request: dict[str, Any]
-    response: dict[str, Any]
+    embedding: np.ndarray | None = field(repr=False)
+    request: dict[str, Any] = field(repr=False)
+    response: dict[str, Any] = field(repr=False)
     response_text: str = ""
     model: str = ""
     provider: str = ""

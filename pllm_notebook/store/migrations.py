@@ -67,7 +67,38 @@ def _v1_core(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [_v1_core]
+def _v2_cache(con: duckdb.DuckDBPyConnection) -> None:
+    """Semantic-cache entries; removals go to ``deletions`` (tbl 'cache_entries', 'cache_namespaces', 'cache_all')."""
+    con.execute(
+        """
+        CREATE TABLE cache_entries (
+            seq BIGINT NOT NULL,
+            id VARCHAR NOT NULL,
+            namespace VARCHAR NOT NULL,
+            partition_key VARCHAR NOT NULL,
+            exact_key VARCHAR NOT NULL,
+            embedding_model_id VARCHAR,
+            prompt_text VARCHAR,
+            embedding FLOAT[],
+            request JSON,
+            response JSON,
+            response_text VARCHAR,
+            model_id VARCHAR,
+            provider VARCHAR,
+            input_tokens BIGINT,
+            output_tokens BIGINT,
+            latency_s DOUBLE,
+            cost_usd DOUBLE,
+            created DOUBLE,
+            expires DOUBLE,
+            hits BIGINT,
+            last_hit DOUBLE
+        )
+        """
+    )
+
+
+MIGRATIONS: list[Migration] = [_v1_core, _v2_cache]
 """``MIGRATIONS[i]`` moves a file from version ``i`` to ``i + 1``."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

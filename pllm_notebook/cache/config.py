@@ -1,0 +1,72 @@
+"""``CacheConfig`` (how a semantic cache decides and keeps) and ``CacheStats`` (what it did so far)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..errors import ConfigError
+from .presets import resolve_threshold
+
+__all__ = ["CacheConfig", "CacheStats", "DEFAULT_EMBEDDING_MODEL"]
+
+DEFAULT_EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+@dataclass(frozen=True)
+class CacheConfig:
+    """Settings of a :class:`~pllm_notebook.SemanticCache` (recallm's names, plus a size bound).
+
+    - ``threshold``: ``"strict"``, ``"balanced"``, ``"loose"`` (calibrated per embedder) or a cosine in [0, 1].
+    - ``default_namespace``: namespace of calls that pass no ``cache_namespace``.
+    - ``default_ttl``: seconds an entry lives (None: forever); a call may pass ``cache_ttl=`` instead.
+    - ``max_entries``: entries kept per namespace; the least recently used go first (None: no bound).
+    - ``embedding_model`` / ``embedding_model_path``: the default embedder's model and local ONNX folder.
+    """
+
+    threshold: str | float = "balanced"
+    default_namespace: str = "default"
+    default_ttl: float | None = None
+    max_entries: int | None = None
+    embedding_model: str = DEFAULT_EMBEDDING_MODEL
+    embedding_model_path: str | None = None
+
+    def __post_init__(self) -> None:
+        resolve_threshold(self.threshold, self.embedding_model)
+        if not isinstance(self.default_namespace, str) or not self.default_namespace:
+            raise ConfigError(f"default_namespace must be a non-empty str, got {self.default_namespace!r}")
+        if self.default_ttl is not None and (
+            isinstance(self.default_ttl, bool)
+            or not isinstance(self.default_ttl, int | float)
+            or self.default_ttl <= 0
+        ):
+            raise ConfigError(
+                f"default_ttl must be a number of seconds > 0, or None for no expiry; got {self.default_ttl!r}"
+            )
+        if self.max_entries is not None and (
+            isinstance(self.max_entries, bool)
+            or not isinstance(self.max_entries, int)
+            or self.max_entries < 1
+        ):
+            raise ConfigError(
+                f"max_entries must be an int >= 1, or None for no bound; got {self.max_entries!r}"
+            )
+
+    def resolved_threshold(self, model_id: str | None = None) -> float:
+        """The cosine threshold for the embedder ``model_id`` (default: ``embedding_model``)."""
+        return resolve_threshold(self.threshold, model_id or self.embedding_model)
+
+
+@dataclass
+class CacheStats:
+    """What a cache did since it was created (recallm's fields first, then pllm_notebook's)."""
+
+    hits: int
+    misses: int
+    hit_rate: float
+    avg_similarity: float
+    namespace_sizes: dict[str, int] = field(default_factory=dict)
+    exact_hits: int = 0
+    semantic_hits: int = 0
+    bypassed: int = 0
+    rejected: int = 0
+    errors: int = 0

@@ -1,0 +1,171 @@
+"""Embedders: turn texts into unit vectors. Any object with ``model_id`` and ``embed(texts)`` works.
+
+Models load on first use, never in a constructor, so creating a cache is instant and an exact hit never
+loads a model. ``FastEmbedEmbedder`` (the default) reads a local ONNX folder when one is given
+(``model_path=`` or ``PLLM_EMBEDDING_MODEL_PATH``) and then never touches the network; without one it uses a
+copy in fastembed's cache, and downloads only when the model hub can be reached, failing at once otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from ..errors import ConfigError
+from .config import DEFAULT_EMBEDDING_MODEL
+
+__all__ = ["Embedder", "FastEmbedEmbedder", "SentenceTransformerEmbedder", "embed_texts", "MODEL_PATH_ENV"]
+
+MODEL_PATH_ENV = "PLLM_EMBEDDING_MODEL_PATH"
+_HUB = ("huggingface.co", 443)
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """What the cache needs from an embedding model."""
+
+    @property
+    def model_id(self) -> str:
+        """Names the model: vectors of two different ``model_id`` values are never compared."""
+        ...
+
+    def embed(self, texts: Sequence[str]) -> Any:
+        """One unit vector per text (an array of shape ``(len(texts), dim)`` or a list of vectors)."""
+        ...
+
+
+def embed_texts(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
+    """``embedder``'s vectors for ``texts`` as a float32 matrix with unit rows (normalised again, to be safe)."""
+    matrix = np.asarray(embedder.embed(list(texts)), dtype=np.float32)
+    if matrix.ndim == 1:
+        matrix = matrix.reshape(1, -1)
+    if matrix.ndim != 2 or matrix.shape[0] != len(texts):
+        raise ValueError(
+            f"{type(embedder).__name__}.embed returned shape {matrix.shape} for {len(texts)} texts; "
+            "it must return one vector per text"
+        )
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.where(norms > 0, norms, 1.0)
+
+
+def _hub_reachable(timeout: float = 1.5) -> bool:
+    try:
+        with socket.create_connection(_HUB, timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+class FastEmbedEmbedder:
+    """A fastembed (ONNX) sentence-embedding model, loaded on first use.
+
+    ``model_path`` (or the environment variable ``PLLM_EMBEDDING_MODEL_PATH``) is a local folder holding
+    the model's ONNX export and tokenizer, such as ``all-MiniLM-L6-v2-onnx``.
+    """
+
+    def __init__(
+        self, model_name: str = DEFAULT_EMBEDDING_MODEL, model_path: str | os.PathLike | None = None
+    ):
+        self.model_name = model_name
+        self._model_path = Path(model_path).expanduser() if model_path else None
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def model_id(self) -> str:
+        return self.model_name
+
+    @property
+    def model_path(self) -> Path | None:
+        """The local folder the model loads from, if any (the argument, else the environment)."""
+        if self._model_path is not None:
+            return self._model_path
+        env = os.environ.get(MODEL_PATH_ENV)
+        return Path(env).expanduser() if env else None
+
+    def _load(self) -> Any:
+        try:
+            from fastembed import TextEmbedding
+        except ImportError as exc:
+            raise ImportError(
+                "FastEmbedEmbedder needs fastembed: `pip install 'pllm-notebook[embed]'`"
+            ) from exc
+        path = self.model_path
+        if path is not None:
+            if not (path / "model.onnx").is_file() and not any(path.glob("*.onnx")):
+                raise ConfigError(
+                    f"no ONNX model in {path} (from model_path= or {MODEL_PATH_ENV}); point it at a folder "
+                    "holding model.onnx and tokenizer.json"
+                )
+            return TextEmbedding(self.model_name, specific_model_path=str(path))
+        try:
+            return TextEmbedding(self.model_name, local_files_only=True)
+        except Exception:  # no local copy in fastembed's cache: download only if the hub answers
+            if (
+                os.environ.get("HF_HUB_OFFLINE", "").upper() not in ("1", "TRUE", "YES", "ON")
+                and _hub_reachable()
+            ):
+                return TextEmbedding(self.model_name)
+        raise ConfigError(
+            f"cannot load the embedding model {self.model_name!r}: it is not in fastembed's cache and the "
+            f"model hub cannot be reached. Point at a local ONNX folder with "
+            f"FastEmbedEmbedder(model_path='.../all-MiniLM-L6-v2-onnx') or the environment variable "
+            f"{MODEL_PATH_ENV}, or pass CacheConfig(embedding_model_path=...)."
+        )
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors for ``texts``, shape ``(len(texts), dim)``."""
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    self._model = self._load()
+        return np.stack([np.asarray(v, dtype=np.float32) for v in self._model.embed(list(texts))])
+
+    def __repr__(self) -> str:
+        return f"FastEmbedEmbedder({self.model_name!r}, model_path={self.model_path!s})"
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers (PyTorch) model, loaded on first use; needs the ``[torch]`` extra."""
+
+    def __init__(
+        self,
+        model_name: str = DEFAULT_EMBEDDING_MODEL,
+        model_path: str | None = None,
+        device: str | None = None,
+    ):
+        self.model_name = model_name
+        self.model_path = model_path
+        self.device = device
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def model_id(self) -> str:
+        return self.model_name
+
+    def _load(self) -> Any:
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise ImportError(
+                "SentenceTransformerEmbedder needs sentence-transformers: `pip install 'pllm-notebook[torch]'`"
+            ) from exc
+        return SentenceTransformer(self.model_path or self.model_name, device=self.device)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors for ``texts``, shape ``(len(texts), dim)``."""
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    self._model = self._load()
+        return np.asarray(self._model.encode(list(texts), normalize_embeddings=True), dtype=np.float32)
+
+    def __repr__(self) -> str:
+        return f"SentenceTransformerEmbedder({self.model_name!r})"

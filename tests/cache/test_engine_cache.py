@@ -1,0 +1,63 @@
+"""The engine routes ask_llm through the semantic cache: a new run is answered from it, samples stay honest."""
+
+from __future__ import annotations
+
+import pllm_notebook as pllm
+from pllm_notebook import DuckDBStorage, SemanticCache
+from pllm_notebook.events import CacheLookup
+
+
+def ask(directory, agent: str, prompt: str, **options):
+    """One run of a script: a new agent asks once; returns [(answer, source, similarity)]."""
+    with pllm.resume_directory(directory, **options) as orch:
+        conv = orch.agent(agent).get_msg_state()
+        conv.ask_llm(prompt)
+        return [(conv[-1].final_answer, conv[-1].source, conv[-1].similarity)]
+
+
+def test_resume_directory_with_semantic_cache_answers_a_new_run(resume_dir, events):
+    [(first, source, _)] = ask(resume_dir, "a", "What is the capital of France?", semantic_cache=True)
+    assert source == "live"
+    [(again, source, similarity)] = ask(
+        resume_dir, "b", "What is the capital of France?", semantic_cache=True
+    )
+    assert (again, source, similarity) == (first, "exact", 1.0)
+    [(para, source, similarity)] = ask(
+        resume_dir, "c", "what is the capital city of France?", semantic_cache=True
+    )
+    assert (para, source) == (first, "semantic")
+    assert 0.9 < similarity < 1.0
+    lookups = [e for e in events if isinstance(e, CacheLookup)]
+    assert [e.outcome for e in lookups] == ["miss", "exact", "semantic"]
+    assert {e.directory for e in lookups} == {str(resume_dir.resolve())}
+
+
+def test_a_semantic_cache_instance_is_used_as_given(resume_dir, tmp_path, real_embedder):
+    cache = SemanticCache(storage=DuckDBStorage(tmp_path / "shared-cache"), embedder=real_embedder)
+    ask(resume_dir, "a", "How do I sort a list in Python?", semantic_cache=cache)
+    [(_, source, similarity)] = ask(
+        tmp_path / "other-run", "b", "How can I sort a Python list?", semantic_cache=cache
+    )
+    assert source == "semantic" and similarity > 0.8
+    assert cache.stats().semantic_hits == 1
+
+
+def test_the_kth_occurrence_gets_the_kth_sample(resume_dir, real_embedder, tmp_path):
+    cache = SemanticCache(storage=DuckDBStorage(tmp_path / "cache"), embedder=real_embedder)
+
+    def run(directory, agent):
+        with pllm.resume_directory(directory, semantic_cache=cache) as orch:
+            conv = orch.agent(agent).get_msg_state()
+            out = []
+            for _ in range(3 if agent == "y" else 2):  # the same request, asked again from the same state
+                conv.clear()
+                out.append(conv.ask_llm("Tell me a joke."))
+            return [(r.final_answer, r.source) for r in out]
+
+    first = run(tmp_path / "run1", "x")
+    assert [s for _, s in first] == ["live", "live"]
+    assert first[0][0] != first[1][0], "two live samples differ"
+    second = run(tmp_path / "run2", "y")
+    assert second[:2] == [(first[0][0], "exact"), (first[1][0], "exact")]
+    assert second[2][1] == "live", "a third sample was never stored, so it goes live"
+    assert cache.namespaces() == {"default": 3}
