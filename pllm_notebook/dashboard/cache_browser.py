@@ -57,19 +57,20 @@ class CacheBrowser:
         self.cache = cache
 
     @property
-    def storage(self) -> Any:
-        return self.cache.storage
+    def threshold(self) -> float:
+        """The similarity a semantic hit must reach."""
+        return float(self.cache.threshold)
 
     def namespaces(self) -> list[NamespaceInfo]:
         """Every namespace with how many entries it holds, largest first."""
-        sizes = self.storage.namespace_sizes()
+        sizes = self.cache.namespaces()
         return [NamespaceInfo(name, n) for name, n in sorted(sizes.items(), key=lambda kv: (-kv[1], kv[0]))]
 
     def entries(self, namespace: str, limit: int = ENTRY_PAGE) -> list[EntryRow]:
         """The newest entries of ``namespace``."""
         return [
             EntryRow(e.id, _when(e.created), e.hits, _when(e.last_hit), e.model, _short(e.prompt_text))
-            for e in self.storage.entries(namespace, limit=limit)
+            for e in self.cache.entries(namespace, limit=limit)
         ]
 
     def search(self, text: str, k: int = 5, namespace: str | None = None) -> list[SearchHit]:
@@ -87,7 +88,7 @@ class CacheBrowser:
 
     def inspect(self, entry_id: str) -> dict[str, Any] | None:
         """One entry in full (request, response, created, hits, last hit), secrets removed."""
-        entry = self.storage.get(entry_id)
+        entry = self.cache.get_entry(entry_id)
         if entry is None:
             return None
         return redact(
@@ -113,7 +114,7 @@ class CacheBrowser:
 
     def invalidate_entry(self, entry_id: str) -> int:
         """Remove one entry; returns 1 if it existed, else 0."""
-        return self.cache.invalidate(entry_id)
+        return int(self.cache.invalidate_entry(entry_id))
 
     def invalidate_namespace(self, namespace: str) -> int:
         """Remove every entry of ``namespace``; returns how many there were."""

@@ -109,7 +109,7 @@ class DashboardView:
         self.histogram.param.update(
             values=list(snap.semantic_similarities),
             other_values=list(snap.miss_similarities),
-            threshold=snap.threshold,
+            threshold=snap.threshold if snap.threshold is not None or self.browser is None else self.browser.threshold,
         )
         self.feed.rows = [r.as_dict() for r in snap.feed]
         self.cells.object = html_table(
@@ -181,11 +181,10 @@ class DashboardView:
             "the cache is empty",
         )
         names = [i.name for i in infos]
+        current = self.namespace_select.value
         if names != self.namespace_select.options:
-            current = self.namespace_select.value
             self.namespace_select.options = names
-            if current in names:
-                self.namespace_select.value = current
+        self.namespace_select.value = current if current in names else (names[0] if names else None)
         self._show_entries()
 
     def _show_entries(self) -> None:

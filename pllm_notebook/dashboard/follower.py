@@ -1,0 +1,156 @@
+"""Follow a resume directory that another process (a notebook kernel) is writing, for the standalone view.
+
+The standalone dashboard cannot hear the kernel's event bus, so it reads what the kernel commits: the
+call log and the memo entries. A thread checks the directory's generation stamp (one ``stat``) a few
+times a second; when it moved, the in-memory mirror pulls the new rows through a short flock-guarded
+connection (so the kernel is never locked out for long) and they are fed to the model as events.
+Memo hits are replays that write nothing, so only the kernel's inline dashboard can show them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from ..events import CacheLookup, Event, LLMCallFinished, LLMCallStarted, MemoMiss, MemoStored
+from ..store import CallRecord, MemoRecord, ResumeStore
+from .model import DashboardModel
+
+log = logging.getLogger("pllm_notebook")
+
+POLL_INTERVAL_S = 0.5
+
+
+def _prompt(request: dict[str, Any]) -> str:
+    for message in reversed(request.get("messages") or []):
+        if isinstance(message, dict) and message.get("role") == "user":
+            content = message.get("content")
+            if isinstance(content, str):
+                return content
+            return " ".join(str(p.get("text", "")) for p in content or [] if isinstance(p, dict))
+    return ""
+
+
+def call_events(call: CallRecord, directory: str) -> list[Event]:
+    """The events a logged call stands for: it started, maybe hit the cache, and finished."""
+    source = str(call.response.get("source", "live"))
+    similarity = call.response.get("similarity")
+    tokens = call.input_tokens + call.output_tokens
+    common = {"call_id": call.call_id, "agent": call.agent, "provider": call.provider, "model": call.model}
+    events: list[Event] = [
+        LLMCallStarted(
+            **common, prompt=_prompt(call.request), ts=call.created - call.latency_s, directory=directory
+        )
+    ]
+    if source in ("exact", "semantic"):
+        events.append(
+            CacheLookup(
+                outcome=source,
+                similarity=similarity,
+                model=call.model,
+                time_saved_s=call.latency_s,
+                tokens_saved=tokens,
+                cost_saved_usd=call.cost_usd,
+                ts=call.created,
+                directory=directory,
+            )
+        )
+    events.append(
+        LLMCallFinished(
+            **common,
+            source=source,
+            latency_s=call.latency_s,
+            input_tokens=call.input_tokens,
+            output_tokens=call.output_tokens,
+            cost_usd=call.cost_usd,
+            similarity=similarity,
+            ts=call.created,
+            directory=directory,
+        )
+    )
+    return events
+
+
+def memo_events(memo: MemoRecord, directory: str) -> list[Event]:
+    """A stored memo entry: its block or cell ran (a miss) and was stored."""
+    common = {"key": memo.key, "label": memo.label, "agent": memo.agent, "directory": directory}
+    return [
+        MemoMiss(**common, reason="ran (seen on disk)", ts=memo.created - memo.duration_s),
+        MemoStored(**common, duration_s=memo.duration_s, ts=memo.created),
+    ]
+
+
+class DirectoryFollower:
+    """Feeds ``model`` with what other processes commit to ``directory``; call :meth:`start`."""
+
+    def __init__(
+        self, directory: str | os.PathLike[str], model: DashboardModel, interval_s: float = POLL_INTERVAL_S
+    ) -> None:
+        self.store = ResumeStore.open(directory)
+        self.model = model
+        self.interval_s = interval_s
+        self._stamp: tuple[int, int, int] | None = None
+        self._seen_calls: set[str] = set()
+        self._seen_memos: dict[str, float] = {}
+        self._listeners: tuple[Callable[[], None], ...] = ()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def add_listener(self, fn: Callable[[], None]) -> Callable[[], None]:
+        """Call ``fn()`` whenever the directory changed (the cache browser re-reads then)."""
+        with self._lock:
+            self._listeners = (*self._listeners, fn)
+
+        def remove() -> None:
+            with self._lock:
+                self._listeners = tuple(f for f in self._listeners if f is not fn)
+
+        return remove
+
+    def poll(self) -> bool:
+        """Fold in what changed since the last poll; False (after one ``stat``) when nothing did."""
+        stamp = self.store.db.generation()
+        if stamp == self._stamp:
+            return False
+        self._stamp = stamp
+        events: list[Event] = []
+        directory = self.model.directory
+        for call in self.store.calls():
+            if call.call_id not in self._seen_calls:
+                self._seen_calls.add(call.call_id)
+                events += call_events(call, directory)
+        for memo in self.store.memos():
+            if self._seen_memos.get(memo.key) != memo.created:
+                self._seen_memos[memo.key] = memo.created
+                events += memo_events(memo, directory)
+        events.sort(key=lambda e: e.ts)
+        self.model.apply(events)
+        for fn in self._listeners:
+            try:
+                fn()
+            except Exception:
+                log.exception("dashboard directory listener %r failed", fn)
+        return True
+
+    def start(self) -> DirectoryFollower:
+        """Poll now, then in a background thread until :meth:`close`."""
+        self.poll()
+        self._thread = threading.Thread(target=self._run, name="pllm-dashboard-follow", daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            try:
+                self.poll()
+            except Exception:  # a locked or busy directory must not stop the dashboard; try again later
+                log.exception("dashboard could not read %s", self.store.directory)
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
