@@ -6,6 +6,7 @@ the occurrence of that same request in this run), which is what makes a re-run f
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 import uuid
@@ -13,12 +14,15 @@ from collections.abc import Mapping
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
+from ..errors import ProviderError
 from ..events import LLMCallFinished, LLMCallStarted
 from ..hashing import stable_hash
-from ..providers import LLMRequest, Message, ProviderReply, cost_usd
+from ..providers import LLMRequest, Message, Provider, ProviderReply, cost_usd
+from ..providers.content import image_part, is_pil_image
 from ..store import CallRecord
 from .recording import response_from_record
 from .response import LLMResponse, ResponseData, Usage
+from .streaming import ChunkFeed
 
 if TYPE_CHECKING:
     from .agent import Agent
@@ -29,6 +33,14 @@ log = logging.getLogger("pllm_notebook")
 _CACHE_KWARGS = ("cache_context", "cache_namespace")
 
 
+def _part(part: Any) -> Any:
+    if isinstance(part, bytes | bytearray) or is_pil_image(part):
+        return image_part(part)
+    if isinstance(part, str):
+        return {"type": "text", "text": part}
+    return part
+
+
 def item_to_message(item: Any) -> Message:
     """How one conversation item is sent to a provider."""
     if isinstance(item, LLMResponse):
@@ -37,14 +49,14 @@ def item_to_message(item: Any) -> Message:
         return Message("user", item)
     if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str):
         role, content = item
-        return Message(role, content if isinstance(content, str) else tuple(content))
+        return Message(role, content if isinstance(content, str) else tuple(_part(p) for p in content))
     if isinstance(item, Message):
         return item
-    if isinstance(item, bytes | bytearray):
-        return Message("user", ({"type": "image", "data": bytes(item)},))
+    if isinstance(item, bytes | bytearray) or is_pil_image(item):
+        return Message("user", (image_part(item),))
     raise TypeError(
         f"a conversation item of type {type(item).__name__} cannot be sent to an LLM; use str, "
-        "(role, text) tuples, bytes (images) or LLMResponse"
+        "(role, text) tuples, (role, [parts]) tuples, bytes or PIL images, or LLMResponse"
     )
 
 
@@ -63,6 +75,14 @@ def build_request(
         structured_output=structured,
         stream=stream,
     )
+
+
+def _restore_structured(response: LLMResponse, request: LLMRequest) -> None:
+    """A stored structured answer comes back as the pydantic model it was asked for, not as a dict."""
+    model = request.structured_output
+    data = response.resolve()
+    if isinstance(data.output_parsed, dict) and callable(getattr(model, "model_validate", None)):
+        response._data = dataclasses.replace(data, output_parsed=model.model_validate(data.output_parsed))
 
 
 def _snippet(text: str, n: int = 120) -> str:
@@ -99,6 +119,7 @@ class Asker:
         orch = self.orch
         state = agent.get_msg_state()
         cache_args = {k: kwargs.pop(k) for k in _CACHE_KWARGS if k in kwargs}
+        pace = float(kwargs.pop("replay_pace", None) or orch.replay_pace)
         for doc in docs:
             state.append(doc)
         model = llm or orch.default_model
@@ -109,6 +130,8 @@ class Asker:
             record = orch.store.call_for_resume_key(key)
             if record is not None:
                 response = response_from_record(orch.store, record.call_id)
+                response.replay_pace = pace
+                _restore_structured(response, request)
                 orch.emit(
                     LLMCallFinished(
                         call_id=record.call_id,
@@ -126,10 +149,11 @@ class Asker:
                 state.append(response)
                 return response
         call_id = uuid.uuid4().hex
-        job = (agent, label, call_id, key, occurrence, request, cache_args)
-        if orch.strategy == "concurrent":
+        feed = ChunkFeed() if request.stream else None
+        job = (agent, label, call_id, key, occurrence, request, cache_args, feed)
+        if orch.strategy == "concurrent" or feed is not None:
             future: Future = orch.executor().submit(self._call, *job)
-            response = LLMResponse(call_id, future=future)
+            response = LLMResponse(call_id, future=future, feed=feed, replay_pace=pace)
             agent._pending.append(response)
         else:
             response = LLMResponse(call_id, self._call(*job))
@@ -145,6 +169,46 @@ class Asker:
         occurrence: int,
         request: LLMRequest,
         cache_args: dict[str, Any],
+        feed: ChunkFeed | None = None,
+    ) -> ResponseData:
+        try:
+            data = self._resolve_call(agent, label, call_id, key, occurrence, request, cache_args, feed)
+        except BaseException as exc:
+            if feed is not None:
+                feed.close(exc)
+            raise
+        if feed is not None:
+            feed.close()
+        return data
+
+    def _fetch(self, provider: Provider, request: LLMRequest, feed: ChunkFeed | None) -> ProviderReply:
+        """One live call: whole, or streamed into ``feed`` piece by piece (the reply keeps the pieces)."""
+        if self.orch.throttle is not None:
+            self.orch.throttle.wait()
+        if feed is None:
+            return provider.complete(request)
+        pieces: list[str] = []
+        for chunk in provider.stream(request):
+            if chunk.text:
+                pieces.append(chunk.text)
+                feed.put(chunk.text)
+            if chunk.done and chunk.reply is not None:
+                chunk.reply.chunks = pieces
+                return chunk.reply
+        raise ProviderError(
+            f"{provider.name}: the stream ended without its final chunk", provider=provider.name
+        )
+
+    def _resolve_call(
+        self,
+        agent: Agent,
+        label: str,
+        call_id: str,
+        key: str,
+        occurrence: int,
+        request: LLMRequest,
+        cache_args: dict[str, Any],
+        feed: ChunkFeed | None,
     ) -> ResponseData:
         orch = self.orch
         provider = orch.provider
@@ -177,7 +241,7 @@ class Asker:
                 )
                 extra = {"source": hit.kind, "similarity": hit.similarity, "entry_id": hit.entry_id}
             else:
-                reply = provider.complete(request)
+                reply = self._fetch(provider, request, feed)
                 latency = time.perf_counter() - start
                 data = self._live_data(reply, request, latency)
                 extra = {"source": "live"}
@@ -203,6 +267,10 @@ class Asker:
             extra["parsed"] = dump(mode="json") if callable(dump) else data.output_parsed
         if data.chunks:
             extra["chunks"] = list(data.chunks)
+        if data.tool_calls:
+            extra["tool_calls"] = list(data.tool_calls)
+        if data.usage.cached_input_tokens:
+            extra["cached_input_tokens"] = data.usage.cached_input_tokens
         orch.store.put_call(
             CallRecord(
                 call_id=call_id,
@@ -240,8 +308,8 @@ class Asker:
         return ResponseData(
             final_answer=reply.text,
             model=reply.model or request.model,
-            provider=self.orch.provider.name,
-            usage=Usage(reply.input_tokens, reply.output_tokens),
+            provider=reply.raw.get("provider") or self.orch.provider.name,
+            usage=Usage(reply.input_tokens, reply.output_tokens, reply.cached_input_tokens),
             latency_s=latency,
             cost_usd=cost_usd(
                 reply.model or request.model,
@@ -252,4 +320,5 @@ class Asker:
             source="live",
             output_parsed=reply.parsed,
             chunks=tuple(reply.chunks) if reply.chunks else None,
+            tool_calls=tuple(reply.raw["tool_calls"]) if reply.raw.get("tool_calls") else None,
         )

@@ -20,6 +20,7 @@ from .agent import Agent
 from .asking import Asker
 from .recording import MutationLog, Op, replay_ops
 from .stats import Stats, StatsCollector
+from .streaming import Throttle
 
 log = logging.getLogger("pllm_notebook")
 
@@ -46,6 +47,8 @@ class Orchestrator:
         ignore_cache: bool = False,
         semantic_cache: Any = None,
         max_concurrent: int = 20,
+        requests_per_minute: float | None = None,
+        replay_pace: float = 0.0,
         provider_options: dict[str, Any] | None = None,
         event_bus: EventBus | None = None,
         redact: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
@@ -61,10 +64,15 @@ class Orchestrator:
         if log_level is not None:
             _configure_logging(log_level)
         self.directory = Path(directory).expanduser().resolve()
-        self.store = ResumeStore.open(self.directory)
         self.provider = get_provider(provider, **(provider_options or {}))
         self.provider.check_ready()
         self.default_model = llm or self.provider.default_model
+        if not self.default_model:
+            raise ConfigError(
+                f"provider {self.provider.name!r} has no default model; pass llm='<model name>' "
+                "(e.g. resume_directory(..., llm='llama3.2'))"
+            )
+        self.store = ResumeStore.open(self.directory)
         self.strategy = strategy
         self.hash_by = hash_by
         self.ignore_cache = bool(ignore_cache)
@@ -72,6 +80,8 @@ class Orchestrator:
         if semantic_cache is not None:
             semantic_cache.event_directory = str(self.directory)
         self.max_concurrent = max_concurrent
+        self.throttle = Throttle(requests_per_minute) if requests_per_minute is not None else None
+        self.replay_pace = float(replay_pace)
         self.bus = event_bus or bus
         self.redact = redact or redact_secrets
         self.current_label = ""

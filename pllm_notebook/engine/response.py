@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from .streaming import ChunkFeed
 
 Source = Literal["live", "exact", "semantic", "memo"]
 
@@ -15,6 +20,7 @@ class Usage:
 
     input_tokens: int = 0
     output_tokens: int = 0
+    cached_input_tokens: int = 0
 
     @property
     def total_tokens(self) -> int:
@@ -35,6 +41,7 @@ class ResponseData:
     similarity: float | None = None
     output_parsed: Any = None
     chunks: tuple[str, ...] | None = None
+    tool_calls: tuple[dict[str, Any], ...] | None = None
 
 
 class LLMResponse:
@@ -43,16 +50,28 @@ class LLMResponse:
     ``call_id`` is known at once; every other attribute waits for the call when the strategy is
     concurrent. ``source`` says where the answer came from: a ``"live"`` call, the semantic cache
     (``"exact"`` or ``"semantic"``, with ``similarity``) or a stored run (``"memo"``).
+
+    Iterating it yields the answer in pieces: as they arrive for a live ``stream=True`` call, the recorded
+    pieces on a replay (paced ``replay_pace`` seconds apart if set), the whole text at once otherwise.
     """
 
-    __slots__ = ("call_id", "_data", "_future")
+    __slots__ = ("call_id", "_data", "_future", "_feed", "replay_pace")
 
-    def __init__(self, call_id: str, data: ResponseData | None = None, future: Future | None = None) -> None:
+    def __init__(
+        self,
+        call_id: str,
+        data: ResponseData | None = None,
+        future: Future | None = None,
+        feed: ChunkFeed | None = None,
+        replay_pace: float = 0.0,
+    ) -> None:
         if (data is None) == (future is None):
             raise ValueError("an LLMResponse needs exactly one of data or future")
         self.call_id = call_id
         self._data = data
         self._future = future
+        self._feed = feed
+        self.replay_pace = replay_pace
 
     def resolve(self, timeout: float | None = None) -> ResponseData:
         """Wait for the call (if it is still running) and return its data; re-raises its error."""
@@ -76,6 +95,19 @@ class LLMResponse:
     similarity = property(lambda self: self.resolve().similarity, doc="Similarity of a semantic hit.")
     output_parsed = property(lambda self: self.resolve().output_parsed, doc="Structured output, if asked.")
     chunks = property(lambda self: self.resolve().chunks, doc="Streamed pieces, if streamed.")
+    tool_calls = property(lambda self: self.resolve().tool_calls, doc="Function calls the model asked for.")
+
+    def __iter__(self) -> Iterator[str]:
+        """The answer in pieces (see the class docstring); a stream cut off midway raises its error."""
+        if self._feed is not None:
+            yield from self._feed
+            self.resolve()
+            return
+        data = self.resolve()
+        for index, piece in enumerate(data.chunks or (data.final_answer,)):
+            if index and self.replay_pace > 0:
+                time.sleep(self.replay_pace)
+            yield piece
 
     def __pllm_canonical__(self) -> tuple[str, str]:
         return ("llm_response", self.call_id)
