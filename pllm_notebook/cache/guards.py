@@ -46,8 +46,22 @@ _IDENTIFIER = re.compile(
 _NEGATION = re.compile(
     r"\b(?:not|no|never|cannot|none|nobody|nothing|neither|nor|nowhere|without|non)\b|n[’']t\b", re.IGNORECASE
 )
+_OPERATOR = re.compile(
+    r"(?<=[\d)\s])([-+*/×÷^<>=])(?=[\s(]*[-\d(])|\b(plus|minus|times|multiplied|divided|squared|cubed)\b",
+    re.IGNORECASE,
+)
+_OPERATOR_NAMES = {
+    "plus": "+",
+    "minus": "-",
+    "times": "*",
+    "multiplied": "*",
+    "×": "*",
+    "divided": "/",
+    "÷": "/",
+}
 _PAYLOAD_SPLIT = re.compile(r":\s+|\n")
-_SENTENCE_END = re.compile(r"[.!?]\s*$")
+_ENUMERATOR = re.compile(r"(?m)(?:^|(?<=[:;]))\s*\(?\d{1,2}[.)]\s")
+_ABBREVIATIONS = frozenset({"e.g", "i.e", "etc", "vs", "a.m", "p.m", "u.s", "u.k"})
 
 _NUMBER_WORDS = {
     "zero": "0", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
@@ -93,25 +107,33 @@ class _Features:
     word_set: frozenset[str]
     stems: frozenset[str]
     numbers: frozenset[str]
-    quoted: tuple[str, ...]
+    operators: frozenset[str]
+    quoted: tuple[frozenset[str], ...]
     identifiers: frozenset[str]
     names: frozenset[str]
     negated: bool
-    payload: tuple[str, ...] | None
+    instruction: tuple[str, ...]
+    payload: frozenset[str] | None
     flat: str
 
 
-def _normalise(text: str) -> str:
-    return " ".join(_WORD.findall(text.lower()))
-
-
 def _stem(word: str) -> str:
+    """A crude stem ("works", "working", "worked" -> "work"): enough to see a reworded slot is the same."""
+    word = word.removesuffix("'s").removesuffix("’s")
+    for suffix in ("ing", "ed", "es", "s", "ly"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            break
     return word[:5]
+
+
+def _content(words: list[str] | tuple[str, ...]) -> frozenset[str]:
+    return frozenset(w for w in words if w not in _STOPWORDS)
 
 
 def _numbers(text: str, words: list[str]) -> frozenset[str]:
     found = set()
-    for raw in _NUMBER.findall(text):
+    for raw in _NUMBER.findall(_ENUMERATOR.sub(" ", text)):
         value = raw.replace(",", "").rstrip("%").lstrip("+")
         try:
             found.add(repr(float(value)))
@@ -123,12 +145,20 @@ def _numbers(text: str, words: list[str]) -> frozenset[str]:
     return frozenset(found)
 
 
+def _operators(text: str) -> frozenset[str]:
+    """Arithmetic operators, written as symbols or words, in a text that holds numbers."""
+    found = set()
+    for symbol, word in _OPERATOR.findall(text):
+        name = (symbol or word).lower()
+        found.add(_OPERATOR_NAMES.get(name, name))
+    return frozenset(found)
+
+
 def _names(text: str) -> frozenset[str]:
     """Capitalised words not at the start of a sentence, and lower-case slot words (languages, ...)."""
     names = set()
     for sentence in re.split(r"(?<=[.!?:])\s+|\n", text):
-        tokens = _WORD.findall(sentence)
-        for position, token in enumerate(tokens):
+        for position, token in enumerate(_WORD.findall(sentence)):
             lower = token.lower()
             capitalised = position > 0 and token[0].isupper() and len(token) > 1
             if lower in _SLOT_WORDS or (capitalised and lower not in _STOPWORDS):
@@ -140,73 +170,103 @@ def _names(text: str) -> frozenset[str]:
 def _features(text: str) -> _Features:
     words = _WORD.findall(text.lower())
     parts = _PAYLOAD_SPLIT.split(text.strip(), maxsplit=1)
+    instruction: tuple[str, ...] = tuple(words)
     payload = None
     if len(parts) == 2 and len(_WORD.findall(parts[1])) >= 2:
-        payload = tuple(w for w in _WORD.findall(parts[1].lower()) if w not in _STOPWORDS)
+        instruction = tuple(_WORD.findall(parts[0].lower()))
+        payload = _content(_WORD.findall(parts[1].lower()))
+    quoted = []
+    for match in _QUOTED.finditer(text):
+        span = next(g for g in match.groups() if g is not None)
+        quoted.append(_content(_WORD.findall(span.lower())) or frozenset(_WORD.findall(span.lower())))
     return _Features(
         words=tuple(words),
         word_set=frozenset(words),
         stems=frozenset(_stem(w) for w in words),
         numbers=_numbers(text, words),
-        quoted=tuple(
-            _normalise(next(g for g in match.groups() if g is not None)) for match in _QUOTED.finditer(text)
+        operators=_operators(text),
+        quoted=tuple(q for q in quoted if q),
+        identifiers=frozenset(
+            m.group(0).lower().removesuffix("()")
+            for m in _IDENTIFIER.finditer(text)
+            if m.group(0).lower() not in _ABBREVIATIONS
         ),
-        identifiers=frozenset(m.group(0).lower().removesuffix("()") for m in _IDENTIFIER.finditer(text)),
         names=_names(text),
         negated=bool(_NEGATION.search(text)),
+        instruction=instruction,
         payload=payload,
         flat=" ".join(words),
     )
 
 
 def _quoted_missing(a: _Features, b: _Features) -> bool:
-    return any(span and span not in b.flat for span in a.quoted)
+    """A quoted or code span of ``a`` whose words ``b`` does not contain."""
+    return any(not all(w in b.word_set or _stem(w) in b.stems for w in span) for span in a.quoted)
 
 
 def _unmatched(items: frozenset[str], other: _Features) -> set[str]:
     return {item for item in items if item not in other.word_set and item not in other.flat}
 
 
-def _template_slot(a: _Features, b: _Features) -> bool:
-    """True when the texts share a template and differ in several content words or a slot word."""
-    matcher = difflib.SequenceMatcher(None, a.words, b.words, autojunk=False)
-    shared = sum(block.size for block in matcher.get_matching_blocks())
-    if shared < 3 or shared < 0.6 * max(len(a.words), len(b.words)):
-        return False
-    only_a: set[str] = set()
-    only_b: set[str] = set()
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            continue
-        only_a.update(w for w in a.words[i1:i2] if w not in _STOPWORDS and _stem(w) not in b.stems)
-        only_b.update(w for w in b.words[j1:j2] if w not in _STOPWORDS and _stem(w) not in a.stems)
-    if not only_a or not only_b:
-        return False
-    return bool((only_a | only_b) & _SLOT_WORDS) or (len(only_a) >= 3 and len(only_b) >= 3)
+def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / max(len(a | b), 1)
+
+
+class _Alignment:
+    """Word-level alignment of two texts: how much they share and the spans where they differ."""
+
+    def __init__(self, a: _Features, b: _Features):
+        matcher = difflib.SequenceMatcher(None, a.words, b.words, autojunk=False)
+        self.shared = sum(block.size for block in matcher.get_matching_blocks())
+        self.ratio = self.shared / max(len(a.words), len(b.words), 1)
+        self.spans = [op for op in matcher.get_opcodes() if op[0] != "equal"]
+        self.only_a: set[str] = set()
+        self.only_b: set[str] = set()
+        for _, i1, i2, j1, j2 in self.spans:
+            self.only_a.update(w for w in a.words[i1:i2] if w not in _STOPWORDS and _stem(w) not in b.stems)
+            self.only_b.update(w for w in b.words[j1:j2] if w not in _STOPWORDS and _stem(w) not in a.stems)
+
+    def filled_slot(self, slot_words_only: bool) -> bool:
+        """One or two contiguous spans differ inside a shared template, and they hold different content.
+
+        Different content is a slot word (a language, a label) on either side or, unless
+        ``slot_words_only``, one span where both sides hold three or more words the other lacks.
+        """
+        if self.shared < 3 or self.ratio < 0.6 or len(self.spans) > 2 or not (self.only_a and self.only_b):
+            return False
+        if (self.only_a | self.only_b) & _SLOT_WORDS:
+            return True
+        return not slot_words_only and len(self.spans) == 1 and min(len(self.only_a), len(self.only_b)) >= 3
 
 
 def check_candidate(query: str, candidate: str) -> str | None:
     """Why ``candidate`` (a cached prompt) must not answer ``query``, or None if it may.
 
     Reasons: "different numbers", "different quoted text", "different identifiers", "different input
-    text" (the text after an instruction such as ``"Summarise: ..."``), "different names", "different
-    template slot" (a shared template with other words filled in), "negation" (one side negated).
+    text" (the text after an instruction such as ``"Summarise: ..."``), "different names", "negation"
+    (one side negated), "different template slot" (a shared template with other words filled in).
     """
     if query == candidate:
         return None
     a, b = _features(query), _features(candidate)
-    if a.numbers != b.numbers:
+    if a.numbers != b.numbers or (a.numbers and a.operators != b.operators):
         return "different numbers"
     if _quoted_missing(a, b) or _quoted_missing(b, a):
         return "different quoted text"
     if _unmatched(a.identifiers, b) or _unmatched(b.identifiers, a):
         return "different identifiers"
-    if a.payload is not None and b.payload is not None and set(a.payload) != set(b.payload):
+    if (
+        a.payload is not None
+        and b.payload is not None
+        and a.payload != b.payload
+        and (a.instruction == b.instruction or _overlap(a.payload, b.payload) < 0.5)
+    ):
         return "different input text"
     if _unmatched(a.names, b) and _unmatched(b.names, a):
         return "different names"
-    if a.negated != b.negated:
+    alignment = _Alignment(a, b)
+    if a.negated != b.negated and alignment.ratio >= 0.5:
         return "negation"
-    if _template_slot(a, b):
+    if alignment.filled_slot(slot_words_only=a.payload is not None and a.payload == b.payload):
         return "different template slot"
     return None
