@@ -45,7 +45,7 @@ def miss_reason(inputs: dict[str, Any], previous: MemoRecord | None) -> str:
     return ", ".join(changed) or "not stored (an earlier run failed or was not saved)"
 
 
-def _decode_summary(record: MemoRecord, store) -> tuple[list, int, int, float, float]:
+def replay_summary(record: MemoRecord, store) -> tuple[list, int, int, float, float]:
     """Decoded ops of a memo and what replaying it saves (calls, tokens, cost, time); kept on the record."""
     cached = getattr(record, "_replay", None)
     if cached is not None:
@@ -95,7 +95,7 @@ class Memo:
         record = None if orch.ignore_cache else orch.store.memo(self.key)
         if record is not None:
             started = time.perf_counter()
-            ops, n_calls, tokens, cost, duration = _decode_summary(record, orch.store)
+            ops, n_calls, tokens, cost, duration = replay_summary(record, orch.store)
             orch.replay(ops)
             self.hit = True
             orch.emit(

@@ -60,6 +60,7 @@ class StatsCollector:
         if isinstance(event, MemoHit):
             for s in self._for(event.label):
                 s.memo_hits += 1
+                s.calls_replayed += event.calls_replayed
                 s.time_saved_s += event.time_saved_s
                 s.tokens_saved += event.tokens_saved
                 s.cost_saved_usd += event.cost_saved_usd

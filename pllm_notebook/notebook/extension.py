@@ -1,0 +1,60 @@
+"""``%load_ext pllm_notebook``: register the magics (the orchestrator is only created when first used)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from IPython.core.magic import Magics
+
+from .config_magics import ConfigMagics
+from .memoize_magics import MemoizeMagics
+from .session import NotebookSession
+from .stats_magics import StatsMagics
+
+__all__ = ["load", "unload"]
+
+_loaded: dict[int, tuple[NotebookSession, list[Magics]]] = {}
+
+
+def _dashboard_magics() -> type[Magics] | None:
+    """The dashboard's magics, if that part of the package is present (it is written separately)."""
+    try:
+        from ..dashboard.magics import DashboardMagics
+    except ModuleNotFoundError as exc:
+        if exc.name in ("pllm_notebook.dashboard", "pllm_notebook.dashboard.magics"):
+            return None
+        raise
+    return DashboardMagics
+
+
+def load(ipython: Any) -> None:
+    """Register ``%%memoize``, ``%pllm_stats``, ``%pllm_config`` (and the dashboard's magics) on ``ipython``."""
+    if id(ipython) in _loaded:
+        return
+    session = NotebookSession(ipython)
+    magics: list[Magics] = [
+        MemoizeMagics(ipython, session),
+        StatsMagics(ipython, session),
+        ConfigMagics(ipython, session),
+    ]
+    dashboard = _dashboard_magics()
+    if dashboard is not None:
+        magics.append(dashboard(shell=ipython))
+    for instance in magics:
+        ipython.register_magics(instance)
+    session.start()
+    _loaded[id(ipython)] = (session, magics)
+
+
+def unload(ipython: Any) -> None:
+    """Remove what :func:`load` registered (``%unload_ext`` / ``%reload_ext``)."""
+    entry = _loaded.pop(id(ipython), None)
+    if entry is None:
+        return
+    session, magics = entry
+    session.stop()
+    registered = ipython.magics_manager.magics
+    for instance in magics:
+        for kind, names in instance.magics.items():
+            for name in names:
+                registered[kind].pop(name, None)

@@ -1,0 +1,77 @@
+"""``%%memoize``: skip a cell whose inputs are unchanged and replay what it did."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, cell_magic, magics_class, output_can_be_silenced
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+
+from .session import NotebookSession
+
+__all__ = ["MemoizeMagics"]
+
+
+def _salt(settings: list[str]) -> str | None:
+    salt = None
+    for setting in settings:
+        key, sep, value = setting.partition("=")
+        if not sep or key != "salt":
+            raise UsageError(
+                f"%%memoize takes salt=VALUE and flags (--force, --no-vars, --quiet), not {setting!r}"
+            )
+        salt = value
+    return salt
+
+
+@magics_class
+class MemoizeMagics(Magics):
+    """The ``%%memoize`` cell magic."""
+
+    def __init__(self, shell: Any, session: NotebookSession) -> None:
+        super().__init__(shell)
+        self.session = session
+
+    @cell_magic
+    @output_can_be_silenced
+    @magic_arguments()
+    @argument(
+        "settings",
+        nargs="*",
+        metavar="salt=VALUE",
+        help="a salt: changing it re-runs the cell and makes its LLM calls afresh",
+    )
+    @argument(
+        "--force", action="store_true", help="run the cell even if it is stored, and replace the stored run"
+    )
+    @argument("--no-vars", action="store_true", help="do not store or restore the variables the cell sets")
+    @argument("--quiet", action="store_true", help="do not print the one-line hit/miss note")
+    def memoize(self, line: str, cell: str) -> Any:
+        """Run the cell once; on later runs with the same inputs, replay what it did instead.
+
+        The cell is keyed on its code (comments and spacing do not count), the salt, the values it reads
+        but does not define (arrays and frames are fingerprinted from memory) and the conversations it
+        uses. On a hit its printed output, displays and result are shown again, the variables it set are
+        restored and the changes it made to conversations are replayed, with no LLM call. On a miss the
+        cell runs as usual and is stored only if it succeeds. A note says hit or miss, and why it missed
+        (new cell, source changed, input 'x' changed, salt changed).
+
+        Everything is kept in the resume directory (``.pllm/`` by default, see ``%pllm_config``).
+        Restoring variables unpickles them: use ``%pllm_config restore_vars=false`` (or the environment
+        variable ``PLLM_NO_VARS=1``) with a resume directory you did not create yourself.
+
+        Example::
+
+            %%memoize salt=v2
+            answer = conv.ask_llm("Summarise the findings in one sentence.")
+            answer.final_answer
+        """
+        __tracebackhide__ = True
+        from .memo_cell import CellOptions, run_memoized
+
+        args = parse_argstring(self.memoize, line)
+        options = CellOptions(
+            salt=_salt(args.settings), force=args.force, keep_vars=not args.no_vars, quiet=args.quiet
+        )
+        return run_memoized(self.shell, self.session, cell, options)

@@ -1,0 +1,49 @@
+"""The extension's per-kernel state: which cell is running (its stable label) and notebook-wide settings."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+__all__ = ["NotebookSession", "restore_vars_default"]
+
+
+def restore_vars_default() -> bool:
+    """Variable restore is on unless ``PLLM_NO_VARS`` is set to a true value (1, true, yes)."""
+    return os.environ.get("PLLM_NO_VARS", "").strip().lower() not in ("1", "true", "yes", "on")
+
+
+class NotebookSession:
+    """Tracks the running cell for one IPython shell and holds the settings ``%pllm_config`` changes.
+
+    A cell's label is ``cell:<id>`` from the cell id Jupyter sends with each execution (stable across
+    kernel restarts, and kept in the .ipynb file); where there is none (a terminal), it is ``In[<n>]``.
+    """
+
+    def __init__(self, shell: Any) -> None:
+        self.shell = shell
+        self.restore_vars = restore_vars_default()
+        self.label = ""
+        self.titles: dict[str, str] = {}
+
+    def start(self) -> None:
+        self.shell.events.register("pre_run_cell", self.pre_run_cell)
+
+    def stop(self) -> None:
+        self.shell.events.unregister("pre_run_cell", self.pre_run_cell)
+
+    def pre_run_cell(self, info: Any) -> None:
+        """IPython's hook before each cell: remember the cell's label."""
+        cell_id = getattr(info, "cell_id", None)
+        self.label = f"cell:{cell_id}" if cell_id else f"In[{self.shell.execution_count}]"
+
+    def current_label(self) -> str:
+        return self.label or f"In[{self.shell.execution_count}]"
+
+    def remember_title(self, label: str, source: str) -> str:
+        """A short human name for a cell (its first line of code), shown by ``%pllm_stats``."""
+        lines = [ln.strip() for ln in source.splitlines() if ln.strip() and not ln.strip().startswith("#")]
+        title = lines[0] if lines else label
+        title = title if len(title) <= 60 else title[:57] + "..."
+        self.titles[label] = title
+        return title
