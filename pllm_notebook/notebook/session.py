@@ -41,9 +41,10 @@ class NotebookSession:
         return self.label or f"In[{self.shell.execution_count}]"
 
     def remember_title(self, label: str, source: str) -> str:
-        """A short human name for a cell (its first line of code), shown by ``%pllm_stats``."""
+        """A short human name for a cell (its first line of code past imports), shown by ``%pllm_stats``."""
         lines = [ln.strip() for ln in source.splitlines() if ln.strip() and not ln.strip().startswith("#")]
-        title = lines[0] if lines else label
+        code = [ln for ln in lines if not ln.startswith(("import ", "from "))]
+        title = (code or lines or [label])[0]
         title = title if len(title) <= 60 else title[:57] + "..."
         self.titles[label] = title
         return title
