@@ -22,7 +22,7 @@ from typing import Any
 
 from ..errors import StoreError
 from .blobs import BlobStore
-from .database import Database
+from .database import NO_GENERATION, Database
 from .integrity import MemoSigner
 from .records import CallRecord, MemoRecord
 
@@ -106,6 +106,8 @@ class ResumeStore:
         self._generation: tuple[int, int, int] | None = None
         self._sync_lock = threading.Lock()
         self._queue: list[_Pending] = []
+        self._last_submitted: _Pending | None = None
+        self._stopping = False
         self._queue_cond = threading.Condition()
         self._writer: threading.Thread | None = None
         self._write_failures = 0
@@ -123,6 +125,8 @@ class ResumeStore:
             generation = self.db.generation()
             if not force and generation == self._generation:
                 return False
+            if generation == NO_GENERATION and self._generation not in (None, NO_GENERATION):
+                self._forget_everything()
             with self.db.connect() as con:
                 calls = con.execute(
                     f"SELECT {_CALL_COLUMNS}, seq FROM calls WHERE seq > ? ORDER BY seq", [self._last_seq]
@@ -149,6 +153,17 @@ class ResumeStore:
                 self._last_seq = max(self._last_seq, seq)
             self._generation = generation
             return True
+
+    def _forget_everything(self) -> None:
+        """The directory was emptied (``rm -rf .pllm``): drop the mirror and start over with a new key."""
+        log.info("pllm_notebook: %s was emptied; starting a new resume directory there", self.directory)
+        self._calls.clear()
+        self._by_resume_key.clear()
+        self._memos.clear()
+        self._refused.clear()
+        self._last_seq = 0
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.signer = MemoSigner.for_directory(self.directory)
 
     def _remember_memo(self, memo: MemoRecord) -> None:
         """Mirror a memo row if its integrity check passes; otherwise keep it aside as refused."""
@@ -293,6 +308,7 @@ class ResumeStore:
         pending = _Pending(op, threading.Event())
         with self._queue_cond:
             self._queue.append(pending)
+            self._last_submitted = pending
             if self._writer is None or not self._writer.is_alive():
                 self._writer = threading.Thread(
                     target=self._write_loop, name="pllm-store-writer", daemon=True
@@ -307,7 +323,7 @@ class ResumeStore:
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until every queued write is on disk (or failed); False if ``timeout`` ran out first."""
         with self._queue_cond:
-            last = self._queue[-1] if self._queue else None
+            last = self._last_submitted  # the writer may hold it in a batch already taken off the queue
         if last is None:
             return True
         return last.done.wait(timeout)
@@ -316,11 +332,20 @@ class ResumeStore:
         while True:
             with self._queue_cond:
                 while not self._queue:
-                    if not self._queue_cond.wait(timeout=5.0) and not self._queue:
+                    if self._stopping or (not self._queue_cond.wait(timeout=5.0) and not self._queue):
                         self._writer = None
                         return
                 batch, self._queue = self._queue, []
             self._write_batch(batch)
+
+    def _stop_writer(self) -> None:
+        """End the writer thread at interpreter exit: a daemon thread inside DuckDB then aborts Python."""
+        with self._queue_cond:
+            self._stopping = True
+            writer = self._writer
+            self._queue_cond.notify_all()
+        if writer is not None and writer is not threading.current_thread():
+            writer.join(timeout=30)
 
     def _write_batch(self, batch: list[_Pending]) -> None:
         """Commit a batch in one transaction; every waiter learns the outcome."""
@@ -355,3 +380,4 @@ def _flush_at_exit(ref: weakref.ref[ResumeStore]) -> None:
     store = ref()
     if store is not None:
         store.flush(timeout=30)
+        store._stop_writer()
