@@ -171,9 +171,15 @@ class Orchestrator:
             return self._executor
 
     def resolve_all(self) -> None:
-        """Wait for every pending call of every agent."""
+        """Wait for every pending call of every agent; then re-raise the first error, if any."""
+        first_error: Exception | None = None
         for agent in list(self._agents.values()):
-            agent.resolve_all()
+            try:
+                agent.resolve_all()
+            except Exception as exc:
+                first_error = first_error or exc
+        if first_error is not None:
+            raise first_error
 
     def close(self, resolve: bool = True) -> None:
         """Resolve pending calls (unless ``resolve`` is false), flush writes and stop listening."""
