@@ -33,8 +33,6 @@ if TYPE_CHECKING:
 
 __all__ = ["CellOptions", "run_memoized"]
 
-_EMPTY_STATE = stable_hash("message_state", [])
-
 
 @dataclass(frozen=True)
 class CellOptions:
@@ -58,8 +56,14 @@ class _Note:
 
 
 def _state_hashes(orch: Orchestrator, names: set[str]) -> dict[str, str]:
-    agents = orch.agents
-    return {n: agents[n].get_msg_state().state_hash() if n in agents else _EMPTY_STATE for n in sorted(names)}
+    """The content hash of each named conversation (an agent not created yet counts as empty)."""
+    return {n: orch.agent(n).get_msg_state().state_hash() for n in sorted(names)}
+
+
+def _unchanged(orch: Orchestrator, name: str, state_hash: str) -> bool:
+    """Whether a conversation still holds what it held when a run was stored ("" = it did not exist)."""
+    state = orch.agent(name).get_msg_state()
+    return len(state) == 0 if state_hash == "" else state.state_hash() == state_hash
 
 
 class _CellRun:
@@ -131,8 +135,9 @@ class _CellRun:
         from ..engine.recording import MutationLog
 
         payload = record.payload
-        now = _state_hashes(self.orch, set(payload.get("touched", {})))
-        changed = [name for name, h in payload.get("touched", {}).items() if now[name] != h]
+        changed = [
+            name for name, h in payload.get("touched", {}).items() if not _unchanged(self.orch, name, h)
+        ]
         if changed:
             return f"conversation {changed[0]!r} changed", None
         if payload.get("vars", {}).get("values") and not self.session.restore_vars:
@@ -201,7 +206,7 @@ class _CellRun:
         else:
             self.note(f"memo miss ({reason}): running the cell")
             orch.emit(MemoMiss(key=self.key, label=self.label, reason=reason))
-        before = {name: a.get_msg_state().state_hash() for name, a in orch.agents.items()}
+        before = _state_hashes(orch, set(orch.agents))
         started = time.perf_counter()
         try:
             with (
@@ -258,7 +263,7 @@ class _CellRun:
             "ops": encode_ops(log, store),
             "outputs": store.blobs.put(json.dumps(to_json(outputs), default=str).encode()),
             "vars": variables,
-            "touched": {n: before.get(n, _EMPTY_STATE) for n in sorted(touched)},
+            "touched": {n: before.get(n, "") for n in sorted(touched)},
             "title": self.title,
         }
         record = MemoRecord(
