@@ -1,0 +1,75 @@
+"""What a cell reads and sets, and when a fingerprint changes: the parts of a cell's key."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pllm_notebook.notebook.cell_analysis import analyze_cell
+from pllm_notebook.notebook.fingerprint import Unfingerprintable, fingerprint
+
+
+@pytest.mark.parametrize(
+    ("source", "reads", "assigns"),
+    [
+        ("x = 1\nprint(x)", ["print"], ["x"]),
+        ("x = x + 1", ["x"], ["x"]),
+        ("total += step", ["step", "total"], ["total"]),
+        ("results.append(conv.ask_llm(q))", ["results", "conv", "q"], ["results"]),
+        ("table['k'] = value", ["value", "table"], ["table"]),
+        ("import numpy as np\narr = np.zeros(n)", ["n"], ["np", "arr"]),
+        ("def f(a):\n    b = a + offset\n    return b\ny = f(2)", ["offset"], ["f", "y"]),
+        ("squares = [i * k for i in range(3)]", ["range", "k"], ["squares"]),
+        ("for row in rows:\n    last = row", ["rows"], ["row", "last"]),
+    ],
+)
+def test_reads_and_assigns(source, reads, assigns):
+    names = analyze_cell(source)
+    assert sorted(names.reads) == sorted(reads)
+    assert sorted(names.assigns) == sorted(assigns)
+
+
+def test_agents_named_by_literal_and_definitions_are_found():
+    names = analyze_cell("w = pllm.agent('writer')\ndef helper():\n    return 1\ndel old")
+    assert names.agents == ("writer",)
+    assert names.definitions == (("helper", "def helper():\n    return 1"),)
+    assert names.deletes == ("old",)
+
+
+def test_frame_fingerprint_follows_content_not_identity():
+    frame = pd.DataFrame({"a": np.arange(10_000), "b": np.linspace(0, 1, 10_000), "c": ["x", "y"] * 5_000})
+    copy = frame.copy()
+    assert fingerprint(frame) == fingerprint(copy)
+    copy.iloc[1234, 1] = 0.5
+    assert fingerprint(frame) != fingerprint(copy)
+    renamed = frame.rename(columns={"a": "z"})
+    assert fingerprint(renamed) != fingerprint(frame)
+    text = frame.copy()
+    text.iloc[7, 2] = "xy"
+    assert fingerprint(text) != fingerprint(frame)
+
+
+def test_array_fingerprint_sees_dtype_shape_and_values():
+    base = np.arange(12, dtype=np.int64)
+    assert fingerprint(base) == fingerprint(base.copy())
+    assert fingerprint(base) != fingerprint(base.reshape(3, 4))
+    assert fingerprint(base) != fingerprint(base.astype(np.int32))
+    assert fingerprint(base[::2]) == fingerprint(np.ascontiguousarray(base[::2]))
+
+
+def test_containers_functions_and_unhashable_values():
+    assert fingerprint({"a": [1, 2], "b": {3}}) == fingerprint({"b": {3}, "a": [1, 2]})
+    assert fingerprint(["ab", "c"]) != fingerprint(["a", "bc"])
+
+    def scale(x):
+        return x * 2
+
+    def scale_more(x):
+        return x * 3
+
+    scale.__module__ = scale_more.__module__ = "__main__"
+    scale_more.__qualname__ = scale.__qualname__
+    assert fingerprint(scale) != fingerprint(scale_more)
+    with pytest.raises(Unfingerprintable, match="generator"):
+        fingerprint(i for i in range(3))
