@@ -12,18 +12,23 @@ from typing import Any
 
 from .engine import Agent, Orchestrator, Stats
 from .providers import Provider
+from .store.selection import shared_url
 
 _default: Orchestrator | None = None
 _default_options: dict[str, Any] = {"directory": ".pllm", "provider": "offline"}
 _default_lock = threading.Lock()
 
 
-def _build_cache(directory: str | os.PathLike[str], semantic_cache: Any) -> Any:
-    if semantic_cache is None or semantic_cache is False:
+def _build_cache(directory: str | os.PathLike[str], semantic_cache: Any, cache_url: str | None) -> Any:
+    if semantic_cache is False or (semantic_cache is None and cache_url is None):
         return None
-    if semantic_cache is True:
+    if semantic_cache is True or semantic_cache is None:
         from .cache import DuckDBStorage, SemanticCache
 
+        if cache_url is not None:
+            from .cache.storage_redis import RedisStorage
+
+            return SemanticCache(storage=RedisStorage.from_url(cache_url))
         return SemanticCache(storage=DuckDBStorage(directory))
     return semantic_cache
 
@@ -40,6 +45,7 @@ def resume_directory(
     ignore_cache: bool = False,
     semantic_cache: Any = None,
     max_concurrent: int = 20,
+    cache_url: str | None = None,
     **provider_options: Any,
 ) -> Orchestrator:
     """Open (or create) a resume directory and return its orchestrator; use it with ``with``.
@@ -47,6 +53,9 @@ def resume_directory(
     Everything the run does is kept in ``directory``: re-running the same script replays stored answers
     with no live call. ``semantic_cache=True`` answers similar requests from a cache in the same directory
     (or pass a :class:`~pllm_notebook.SemanticCache`). ``dashboard=True`` shows the live dashboard.
+    ``cache_url="redis://host:port/0"`` (or ``$PLLM_CACHE_URL``) keeps calls, memo entries and the semantic
+    cache (on by default then; ``semantic_cache=False`` turns it off) in that Redis, shared by every process
+    pointed at it.
     Extra keyword arguments go to the provider (``base_url=...``, ``api_key=...``, ``latency_s=...``).
     """
     orch = Orchestrator(
@@ -57,7 +66,8 @@ def resume_directory(
         log_level=log_level,
         hash_by=hash_by,
         ignore_cache=ignore_cache,
-        semantic_cache=_build_cache(directory, semantic_cache),
+        semantic_cache=_build_cache(directory, semantic_cache, shared_url(cache_url)),
+        cache_url=shared_url(cache_url),
         max_concurrent=max_concurrent,
         provider_options=provider_options,
     )

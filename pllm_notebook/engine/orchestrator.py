@@ -15,7 +15,7 @@ from ..errors import ConfigError
 from ..events import Event, EventBus, bus
 from ..providers import Provider, get_provider
 from ..redaction import redact as redact_secrets
-from ..store import ResumeStore
+from ..store.selection import open_resume_store
 from .agent import Agent
 from .asking import Asker
 from .recording import MutationLog, Op, replay_ops
@@ -52,6 +52,7 @@ class Orchestrator:
         provider_options: dict[str, Any] | None = None,
         event_bus: EventBus | None = None,
         redact: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+        cache_url: str | None = None,
     ) -> None:
         if strategy not in STRATEGIES:
             raise ConfigError(f"strategy must be one of {', '.join(STRATEGIES)}, not {strategy!r}")
@@ -72,7 +73,7 @@ class Orchestrator:
                 f"provider {self.provider.name!r} has no default model; pass llm='<model name>' "
                 "(e.g. resume_directory(..., llm='llama3.2'))"
             )
-        self.store = ResumeStore.open(self.directory)
+        self.store = open_resume_store(self.directory, cache_url)
         self.strategy = strategy
         self.hash_by = hash_by
         self.ignore_cache = bool(ignore_cache)

@@ -96,8 +96,9 @@ def _json_roundtrip(value: Any) -> Any:
 class MemoSigner:
     """Signs memo records and verifies them, with the key of one resume directory (or one Redis)."""
 
-    def __init__(self, directory_id: str, where: str) -> None:
+    def __init__(self, directory_id: str, where: str, *, trust_command: str | None = None) -> None:
         self.where = where
+        self.trust_command = trust_command
         env_key = os.environ.get("PLLM_INTEGRITY_KEY")
         if env_key:
             self.key_path: Path | None = None
@@ -115,7 +116,11 @@ class MemoSigner:
     @classmethod
     def for_directory(cls, directory: Path) -> MemoSigner:
         """The signer of a resume directory on disk."""
-        return cls(read_or_create_directory_id(directory), str(directory))
+        return cls(
+            read_or_create_directory_id(directory),
+            str(directory),
+            trust_command=f"pllm-notebook repair --trust {directory}",
+        )
 
     def _mac(self, record: MemoRecord) -> str:
         content = canonical_bytes(
@@ -146,6 +151,10 @@ class MemoSigner:
             f"memo entry {record.label or record.key[:12]} in {self.where} failed its integrity check and "
             "will not be replayed (the block runs again instead). It was changed after it was written, or "
             f"written with another key (copied from another machine?). A resume directory is code, like a "
-            f"pickle file: only if you trust its origin, copy {where_key} from the machine that wrote it, "
-            f"or run `pllm-notebook repair --trust {self.where}` to re-sign its entries with your key."
+            f"pickle file: only if you trust its origin, copy {where_key} from the machine that wrote it"
+            + (
+                f", or run `{self.trust_command}` to re-sign its entries with your key."
+                if self.trust_command
+                else "."
+            )
         )
