@@ -80,6 +80,7 @@ def chunk_text(text: str) -> list[str]:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
     server_version = "FakeLLM/1.0"
     fake: FakeServer
 
