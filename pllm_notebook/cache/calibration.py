@@ -97,9 +97,12 @@ def split_pairs(pairs: Sequence[LabelledPair], part: int, parts: int = 2) -> lis
 
 
 def embed_cached(
-    embedder: Any, texts: Sequence[str], cache_dir: str | Path | None = None, batch_size: int = 256
+    embedder: Any, texts: Sequence[str], cache_dir: str | Path | None = None, batch_size: int = 32
 ) -> np.ndarray:
-    """Unit vectors for ``texts`` (one row each), kept in ``cache_dir`` as .npy so a re-run embeds nothing."""
+    """Unit vectors for ``texts`` (one row each), kept in ``cache_dir`` as .npy so a re-run embeds nothing.
+
+    Texts are embedded in batches of similar length, so a long text does not pad a whole batch.
+    """
     from .embedders import embed_texts
 
     unique = list(dict.fromkeys(texts))
@@ -111,9 +114,14 @@ def embed_cached(
             matrix = np.load(path)
             if matrix.shape[0] == len(unique):
                 return _rows_for(texts, unique, matrix)
-    matrix = np.concatenate(
-        [embed_texts(embedder, unique[i : i + batch_size]) for i in range(0, len(unique), batch_size)]
-    )
+    by_length = sorted(range(len(unique)), key=lambda i: len(unique[i]))
+    matrix = np.empty((0, 0), dtype=np.float32)
+    for start in range(0, len(by_length), batch_size):
+        rows = by_length[start : start + batch_size]
+        vectors = embed_texts(embedder, [unique[i] for i in rows])
+        if not start:
+            matrix = np.empty((len(unique), vectors.shape[1]), dtype=np.float32)
+        matrix[rows] = vectors
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         np.save(path, matrix)
@@ -268,30 +276,26 @@ def replay(
     right_answers: Sequence[set[str]],
     threshold: float,
     guard: Callable[[str, str], str | None] | None = check_candidate,
-    candidates: int = 5,
 ) -> ReplayCounts:
     """Query every text against a cache of ``stored`` texts, as ``SemanticCache`` decides.
 
-    A query hits the most similar stored text that clears ``threshold`` and passes ``guard`` (looking at up
-    to ``candidates`` of them, best first). The hit is right when that text is in ``right_answers[i]``;
-    queries with an empty set are negatives, where any hit is wrong.
+    A query hits the most similar stored text if it clears ``threshold`` and ``guard`` accepts it (a
+    rejected nearest text is a miss: trying the next ones was measured to add more wrong hits than right).
+    The hit is right when that text is in ``right_answers[i]``; a query with an empty set is a negative,
+    where any hit is wrong.
     """
     similarity = query_vectors @ stored_vectors.T
+    nearest = np.argmax(similarity, axis=1)
     right = wrong = rejected = 0
-    k = min(candidates, len(stored))
-    top = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
     for i, query in enumerate(queries):
-        row = top[i][np.argsort(-similarity[i, top[i]])]
-        for j in row:
-            if similarity[i, j] < threshold:
-                break
-            if guard is not None and guard(query, stored[j]) is not None:
-                rejected += 1
-                continue
-            if stored[j] in right_answers[i]:
-                right += 1
-            else:
-                wrong += 1
-            break
+        j = int(nearest[i])
+        if similarity[i, j] < threshold:
+            continue
+        if guard is not None and guard(query, stored[j]) is not None:
+            rejected += 1
+        elif stored[j] in right_answers[i]:
+            right += 1
+        else:
+            wrong += 1
     positives = sum(1 for answers in right_answers if answers)
     return ReplayCounts(len(queries), positives, right, wrong, rejected)

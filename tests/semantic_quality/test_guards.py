@@ -1,0 +1,41 @@
+"""The guards veto every templated near-miss and let true paraphrases through (no embeddings needed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from pllm_notebook.cache.guards import REASONS, check_candidate
+
+from .cases import NEAR_MISSES, PARAPHRASES
+
+
+@pytest.mark.parametrize(
+    ("kind", "a", "b"), NEAR_MISSES, ids=[f"{k}-{i}" for i, (k, _, _) in enumerate(NEAR_MISSES)]
+)
+def test_a_templated_near_miss_is_rejected_with_a_reason(kind, a, b):
+    assert check_candidate(b, a) in REASONS
+    assert check_candidate(a, b) in REASONS
+
+
+@pytest.mark.parametrize(
+    ("kind", "a", "b"), PARAPHRASES, ids=[f"{k}-{i}" for i, (k, _, _) in enumerate(PARAPHRASES)]
+)
+def test_a_paraphrase_with_the_same_content_is_accepted(kind, a, b):
+    assert check_candidate(b, a) is None
+    assert check_candidate(a, b) is None
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate", "reason"),
+    [
+        ("What is 12 * 7?", "What is 12 + 7?", "different numbers"),
+        ("What is two plus three?", "What is 2 + 3?", None),
+        ("Summarise: the cat sat on the mat.", "Summarise: the dog sat on the rug.", "different input text"),
+        ("Translate into Spanish: hello", "Translate into Italian: hello", "different names"),
+        ("Does `pd.concat` copy data?", "Does `pd.merge` copy data?", "different quoted text"),
+        ("Is the test flaky?", "Is the test not flaky?", "negation"),
+        ("How do I sort a list in python?", "How do I sort a list in rust?", "different names"),
+    ],
+)
+def test_reasons_name_what_differs(query, candidate, reason):
+    assert check_candidate(query, candidate) == reason
