@@ -67,9 +67,8 @@ class CacheMirror:
             vector, entry.embedding = entry.embedding, None
             self._entries[entry.id] = entry
             self._namespaces.setdefault(entry.namespace, set()).add(entry.id)
-            group = self._exact.setdefault((entry.partition, entry.exact_key), [])
-            group.append(entry)
-            group.sort(key=lambda e: (e.created, e.seq))
+            key = (entry.partition, entry.exact_key)  # a new list, so readers without the lock see old or new
+            self._exact[key] = sorted([*self._exact.get(key, ()), entry], key=lambda e: (e.created, e.seq))
             if vector is not None:
                 index = self._indexes.get(entry.partition)
                 if index is None or index.dim != vector.shape[0]:
@@ -121,8 +120,10 @@ class CacheMirror:
 
     def namespace_sizes(self) -> dict[str, int]:
         """Entries known per namespace."""
-        return {ns: len(ids) for ns, ids in self._namespaces.items() if ids}
+        with self.lock:
+            return {ns: len(ids) for ns, ids in self._namespaces.items() if ids}
 
     def index_bytes(self) -> int:
         """Bytes held by the vector indexes."""
-        return sum(index.nbytes for index in self._indexes.values())
+        with self.lock:
+            return sum(index.nbytes for index in self._indexes.values())

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import json
+import logging
 import os
 import threading
 import time
@@ -30,6 +31,7 @@ _COLUMNS = (
     "response_text, model_id, provider, input_tokens, output_tokens, latency_s, cost_usd, created, expires, "
     "hits, last_hit, seq"
 )
+log = logging.getLogger("pllm_notebook")
 _REMOVAL_SCOPES = {"cache_entries": "entry", "cache_namespaces": "namespace", "cache_all": "all"}
 TOUCH_FLUSH_S = 1.0
 
@@ -159,7 +161,7 @@ class DuckDBStorage(CacheStorage):
                 count, last = self._touches.get(entry_id, (0, 0.0))
                 self._touches[entry_id] = (count + 1, max(last, when))
             if self._touch_timer is None:
-                self._touch_timer = threading.Timer(TOUCH_FLUSH_S, self.flush)
+                self._touch_timer = threading.Timer(TOUCH_FLUSH_S, self._flush_quietly)
                 self._touch_timer.daemon = True
                 self._touch_timer.start()
 
@@ -173,6 +175,12 @@ class DuckDBStorage(CacheStorage):
                 "WHERE id = ?",
                 [[count, last, entry_id] for entry_id, (count, last) in touches.items()],
             )
+
+    def _flush_quietly(self) -> None:
+        try:
+            self.flush()
+        except Exception as exc:  # hit counts only order evictions: losing some is harmless
+            log.warning("pllm_notebook could not save cache hit counts to %s: %s", self.directory, exc)
 
     def flush(self) -> None:
         with self._touch_lock:

@@ -61,3 +61,19 @@ def test_the_kth_occurrence_gets_the_kth_sample(resume_dir, real_embedder, tmp_p
     assert second[:2] == [(first[0][0], "exact"), (first[1][0], "exact")]
     assert second[2][1] == "live", "a third sample was never stored, so it goes live"
     assert cache.namespaces() == {"default": 3}
+
+
+def test_concurrent_strategy_shares_the_cache_across_threads(resume_dir, tmp_path, real_embedder):
+    cache = SemanticCache(storage=DuckDBStorage(tmp_path / "cache"), embedder=real_embedder)
+    prompts = [f"Give me fact number {i} about the sea." for i in range(6)]
+
+    def run(directory):
+        with pllm.resume_directory(directory, semantic_cache=cache, strategy="concurrent") as orch:
+            convs = [orch.agent(f"a{i}").get_msg_state() for i in range(len(prompts))]
+            answers = [conv.ask_llm(p) for conv, p in zip(convs, prompts, strict=True)]
+            return [(a.final_answer, a.source) for a in answers]
+
+    first = run(tmp_path / "run1")
+    second = run(tmp_path / "run2")
+    assert {s for _, s in first} == {"live"}
+    assert second == [(answer, "exact") for answer, _ in first]
