@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { chartSvg, histogramBins, histogramSvg, sparklinePoints, sparklineSvg } from "./charts.js";
+import { chartSvg, histogramBins, histogramSvg, sparklinePoints, sparklineSvg } from "./dashboard.js";
 
 test("sparkline points span the width with 1 at the top and 0 at the bottom", () => {
   assert.equal(sparklinePoints([0, 0.5, 1], 100, 40), "0,40 50,20 100,0");

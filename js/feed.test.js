@@ -9,7 +9,7 @@ import {
   kindClass,
   kindLabel,
   rowHtml,
-} from "./activity_feed.js";
+} from "./dashboard.js";
 
 const row = (over = {}) => ({
   row_id: 1,

@@ -12,7 +12,7 @@ import panel as pn
 import param
 
 JS_DIR = Path(__file__).resolve().parents[2] / "js"
-"""Where the ES modules are: ``js/`` at the top of the source tree (tested there with ``node --test js/``)."""
+"""Where the ES module is: ``js/`` at the top of the source tree (tested there with ``node --test js/``)."""
 
 
 def _module(name: str) -> Path:
@@ -25,22 +25,38 @@ def _module(name: str) -> Path:
     return path
 
 
-class ActivityFeed(pn.custom.JSComponent):
+class _DashboardComponent(pn.custom.JSComponent):
+    """A part of the dashboard drawn by ``js/dashboard.js``; ``kind`` says which part."""
+
+    kind = param.String(constant=True)
+
+    _esm = _module("dashboard.js")
+
+
+class ActivityFeed(_DashboardComponent):
     """The activity feed: one row per event, newest first; in-flight calls change kind when they end."""
 
+    kind = param.String(default="feed", constant=True)
     rows = param.List(default=[], doc="Feed rows (FeedRow.as_dict()), newest first.")
     limit = param.Integer(default=200, bounds=(1, None), doc="How many rows the table shows.")
 
-    _esm = _module("activity_feed.js")
 
-
-class Chart(pn.custom.JSComponent):
+class Chart(_DashboardComponent):
     """A small SVG chart: the hit-rate ``sparkline`` or the similarity ``histogram`` with its threshold."""
 
-    kind = param.Selector(default="sparkline", objects=["sparkline", "histogram"])
+    kind = param.Selector(default="sparkline", objects=["sparkline", "histogram"], constant=True)
     values = param.List(default=[], doc="Sparkline points in [0, 1], or the similarities of semantic hits.")
     other_values = param.List(default=[], doc="Histogram only: best similarities of lookups that missed.")
     threshold = param.Number(default=None, allow_None=True, doc="Histogram only: the cache's threshold.")
     caption = param.String(default="")
 
-    _esm = _module("charts.js")
+
+class Block(_DashboardComponent):
+    """Headline ``cards``, a ``table`` or preformatted ``text``, redrawn from data (never from HTML)."""
+
+    kind = param.Selector(default="table", objects=["cards", "table", "text"], constant=True)
+    items = param.List(default=[], doc="cards: dicts with key, caption and value.")
+    columns = param.List(default=[], doc="table: column titles.")
+    rows = param.List(default=[], doc="table: rows, each a list of cell strings.")
+    empty = param.String(default="nothing yet", doc="table: shown when there are no rows.")
+    text = param.String(default="", doc="text: shown preformatted.")

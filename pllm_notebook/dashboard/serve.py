@@ -19,9 +19,13 @@ DEFAULT_ADDRESS = "127.0.0.1"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("directory", help="the resume directory (the folder holding pllm.duckdb)")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default {DEFAULT_PORT})")
     parser.add_argument(
-        "--address", default=DEFAULT_ADDRESS, help=f"address to listen on (default {DEFAULT_ADDRESS}, this machine only)"
+        "--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default {DEFAULT_PORT})"
+    )
+    parser.add_argument(
+        "--address",
+        default=DEFAULT_ADDRESS,
+        help=f"address to listen on (default {DEFAULT_ADDRESS}, this machine only)",
     )
     parser.add_argument("--show", action="store_true", help="open the page in a web browser")
 
@@ -77,7 +81,9 @@ def run(args: argparse.Namespace) -> int:
 
     page, follower = build_app(directory)
     origins = [f"{args.address}:{args.port}", f"localhost:{args.port}", f"127.0.0.1:{args.port}"]
-    print(f"pllm dashboard for {directory} at http://{args.address}:{args.port}/ (Ctrl-C to stop)", flush=True)
+    print(
+        f"pllm dashboard for {directory} at http://{args.address}:{args.port}/ (Ctrl-C to stop)", flush=True
+    )
     try:
         pn.serve(
             {"/": page},

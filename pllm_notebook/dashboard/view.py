@@ -13,12 +13,13 @@ import json
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import Any
 
 import panel as pn
 
 from .cache_browser import CacheBrowser
-from .components import ActivityFeed, Chart
+from .components import ActivityFeed, Block, Chart
 from .formatting import CELL_COLUMNS, cell_rows, headlines
 from .model import DashboardModel, Snapshot
 
@@ -27,17 +28,6 @@ _extension_loaded = False
 
 CACHE_REFRESH_S = 1.0
 """The cache browser's namespace table is re-read at most this often."""
-
-_STYLE = """
-.pllm-cards { display: grid; grid-template-columns: repeat(6, minmax(110px, 1fr)); gap: 6px; font-family: system-ui, sans-serif; }
-.pllm-card { background: #f9fafb; border: 1px solid #e5e7eb; border-radius: 6px; padding: 4px 8px; }
-.pllm-card .v { font-size: 18px; font-weight: 600; color: #111827; }
-.pllm-card .c { font-size: 11px; color: #6b7280; }
-table.pllm-table { border-collapse: collapse; font: 12px system-ui, sans-serif; width: 100%; }
-table.pllm-table th { background: #f3f4f6; text-align: left; padding: 3px 6px; }
-table.pllm-table td { border-top: 1px solid #e5e7eb; padding: 2px 6px; }
-pre.pllm-entry { font-size: 11px; white-space: pre-wrap; max-height: 300px; overflow: auto; }
-"""
 
 
 def ensure_extension() -> None:
@@ -49,25 +39,10 @@ def ensure_extension() -> None:
             _extension_loaded = True
 
 
-def html_table(
-    headers: list[str] | tuple[str, ...], rows: list[list[Any]], empty: str = "nothing yet"
-) -> str:
-    """An escaped HTML table; ``empty`` is shown when there are no rows."""
-    if not rows:
-        return f"<i>{html.escape(empty)}</i>"
-    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
-    return f'<table class="pllm-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
-
-
-def headline_html(snap: Snapshot) -> str:
-    """The headline figures as cards; each value carries ``data-metric`` so tests and users can find it."""
-    cards = "".join(
-        f'<div class="pllm-card"><div class="v" data-metric="{h.key}">{html.escape(h.value)}</div>'
-        f'<div class="c">{html.escape(h.caption)}</div></div>'
-        for h in headlines(snap)
+def _table(columns: list[str], empty: str, css_class: str) -> Block:
+    return Block(
+        kind="table", columns=columns, empty=empty, css_classes=[css_class], sizing_mode="stretch_width"
     )
-    return f'<div class="pllm-cards">{cards}</div>'
 
 
 class DashboardView:
@@ -78,13 +53,13 @@ class DashboardView:
         self.model = model
         self.browser = browser
         snap = model.snapshot
-        self.headlines = pn.pane.HTML(headline_html(snap), stylesheets=[_STYLE], sizing_mode="stretch_width")
+        self.headlines = Block(kind="cards", css_classes=["pllm-headlines"], sizing_mode="stretch_width")
         self.sparkline = Chart(kind="sparkline", caption="hit rate over time", width=260, height=80)
         self.histogram = Chart(
             kind="histogram", caption="similarity of semantic hits (red: threshold)", width=260, height=90
         )
         self.feed = ActivityFeed(sizing_mode="stretch_width", min_height=120)
-        self.cells = pn.pane.HTML("", stylesheets=[_STYLE], sizing_mode="stretch_width")
+        self.cells = _table(list(CELL_COLUMNS), "no memoized cell has run yet", "pllm-cells")
         self._last_cache_refresh = 0.0
         sections: list[Any] = [
             pn.pane.HTML(f"<b>pllm dashboard</b> <small>{html.escape(title or model.directory)}</small>"),
@@ -104,19 +79,17 @@ class DashboardView:
 
     def update(self, snap: Snapshot) -> None:
         """Show ``snap``; called from the model's thread (notebook) or the session's loop (server)."""
-        self.headlines.object = headline_html(snap)
+        self.headlines.items = [asdict(h) for h in headlines(snap)]
         self.sparkline.values = list(snap.hit_rate_series)
         self.histogram.param.update(
             values=list(snap.semantic_similarities),
             other_values=list(snap.miss_similarities),
-            threshold=snap.threshold if snap.threshold is not None or self.browser is None else self.browser.threshold,
+            threshold=snap.threshold
+            if snap.threshold is not None or self.browser is None
+            else self.browser.threshold,
         )
         self.feed.rows = [r.as_dict() for r in snap.feed]
-        self.cells.object = html_table(
-            CELL_COLUMNS,
-            [list(r.values()) for r in cell_rows(snap)],
-            "no memoized cell has run yet",
-        )
+        self.cells.rows = [list(r.values()) for r in cell_rows(snap)]
         if self.browser is not None and time.monotonic() - self._last_cache_refresh >= CACHE_REFRESH_S:
             self.refresh_cache()
 
@@ -132,17 +105,21 @@ class DashboardView:
     # -- cache browser ---------------------------------------------------------------------------
 
     def _cache_section(self) -> pn.Column:
-        self.namespaces = pn.pane.HTML("", stylesheets=[_STYLE], sizing_mode="stretch_width")
+        self.namespaces = _table(["namespace", "entries"], "the cache is empty", "pllm-namespaces")
         self.namespace_select = pn.widgets.Select(name="namespace", options=[], width=220)
         self.invalidate_namespace_button = pn.widgets.Button(
             name="Invalidate namespace", button_type="danger", width=180
         )
-        self.entries = pn.pane.HTML("", stylesheets=[_STYLE], sizing_mode="stretch_width")
+        self.entries = _table(
+            ["id", "created", "hits", "last hit", "model", "prompt"], "pick a namespace", "pllm-entries"
+        )
         self.search_input = pn.widgets.TextInput(
             name="search the cache by meaning", placeholder="text", width=360
         )
         self.search_button = pn.widgets.Button(name="Search", button_type="primary", width=90)
-        self.search_results = pn.pane.HTML("", stylesheets=[_STYLE], sizing_mode="stretch_width")
+        self.search_results = _table(
+            ["similarity", "id", "namespace", "prompt", "response"], "no search yet", "pllm-search"
+        )
         self.entry_input = pn.widgets.TextInput(
             name="entry id", placeholder="id from a table above", width=360
         )
@@ -150,8 +127,10 @@ class DashboardView:
         self.invalidate_entry_button = pn.widgets.Button(
             name="Invalidate entry", button_type="danger", width=140
         )
-        self.entry_detail = pn.pane.HTML("", stylesheets=[_STYLE], sizing_mode="stretch_width")
-        self.cache_message = pn.pane.HTML("", css_classes=["pllm-cache-message"])
+        self.entry_detail = Block(kind="text", css_classes=["pllm-entry"], sizing_mode="stretch_width")
+        self.cache_message = Block(
+            kind="text", css_classes=["pllm-cache-message"], sizing_mode="stretch_width"
+        )
         self.namespace_select.param.watch(lambda _e: self._show_entries(), "value")
         self.invalidate_namespace_button.on_click(lambda _e: self._invalidate_namespace())
         self.search_button.on_click(lambda _e: self._search())
@@ -175,11 +154,7 @@ class DashboardView:
         assert self.browser is not None
         self._last_cache_refresh = time.monotonic()
         infos = self.browser.namespaces()
-        self.namespaces.object = html_table(
-            ["namespace", "entries"],
-            [[i.name, i.entries] for i in infos],
-            "the cache is empty",
-        )
+        self.namespaces.rows = [[i.name, str(i.entries)] for i in infos]
         names = [i.name for i in infos]
         current = self.namespace_select.value
         if names != self.namespace_select.options:
@@ -191,14 +166,13 @@ class DashboardView:
         assert self.browser is not None
         namespace = self.namespace_select.value
         rows = self.browser.entries(namespace) if namespace else []
-        self.entries.object = html_table(
-            ["id", "created", "hits", "last hit", "model", "prompt"],
-            [[r.entry_id, r.created, r.hits, r.last_hit, r.model, r.prompt] for r in rows],
-            "no entries in this namespace" if namespace else "pick a namespace",
+        self.entries.param.update(
+            rows=[[r.entry_id, r.created, str(r.hits), r.last_hit, r.model, r.prompt] for r in rows],
+            empty="no entries in this namespace" if namespace else "pick a namespace",
         )
 
     def _report(self, text: str) -> None:
-        self.cache_message.object = f"<i>{html.escape(text)}</i>"
+        self.cache_message.text = text
 
     def _guarded(self, action: Callable[[], None]) -> None:
         assert self.browser is not None
@@ -226,10 +200,9 @@ class DashboardView:
                 self._report("type some text to search for")
                 return
             hits = self.browser.search(text, namespace=self.namespace_select.value or None)
-            self.search_results.object = html_table(
-                ["similarity", "id", "namespace", "prompt", "response"],
-                [[f"{h.similarity:.3f}", h.entry_id, h.namespace, h.prompt, h.response] for h in hits],
-                "no similar entry",
+            self.search_results.param.update(
+                rows=[[f"{h.similarity:.3f}", h.entry_id, h.namespace, h.prompt, h.response] for h in hits],
+                empty="no similar entry",
             )
 
         self._guarded(run)
@@ -239,10 +212,9 @@ class DashboardView:
             entry_id = (self.entry_input.value_input or self.entry_input.value).strip()
             detail = self.browser.inspect(entry_id)
             if detail is None:
-                self.entry_detail.object = f"<i>no entry {html.escape(entry_id)!s}</i>"
+                self.entry_detail.text = f"no entry {entry_id}"
                 return
-            text = json.dumps(detail, indent=2, default=str, ensure_ascii=False)
-            self.entry_detail.object = f'<pre class="pllm-entry">{html.escape(text)}</pre>'
+            self.entry_detail.text = json.dumps(detail, indent=2, default=str, ensure_ascii=False)
 
         self._guarded(run)
 
@@ -251,7 +223,7 @@ class DashboardView:
             entry_id = (self.entry_input.value_input or self.entry_input.value).strip()
             removed = self.browser.invalidate_entry(entry_id)
             self._report(f"entry {entry_id}: {'removed' if removed else 'not found'}")
-            self.entry_detail.object = ""
+            self.entry_detail.text = ""
             self.refresh_cache()
 
         self._guarded(run)

@@ -29,9 +29,11 @@ def browser_page(tmp_path: Path) -> Iterator:
         page.external_requests = []
         page.on(
             "request",
-            lambda r: page.external_requests.append(r.url)
-            if r.url.startswith("http") and not r.url.startswith(("http://127.0.0.1", "http://localhost"))
-            else None,
+            lambda r: (
+                page.external_requests.append(r.url)
+                if r.url.startswith("http") and not r.url.startswith(("http://127.0.0.1", "http://localhost"))
+                else None
+            ),
         )
         try:
             yield page

@@ -44,7 +44,7 @@ def test_standalone_dashboard_follows_the_directory_and_invalidates_a_namespace(
         live = page.locator('[data-metric="live_calls"]')
         expect(live).to_have_text("3", timeout=90_000)
         expect(page.locator('tr[data-kind="done"]')).to_have_count(3, timeout=30_000)
-        namespaces = page.locator("table.pllm-table").first
+        namespaces = page.locator(".pllm-namespaces table.pllm-table")
         expect(namespaces).to_contain_text("food", timeout=30_000)
         page.screenshot(path=str(ARTIFACTS / "standalone-before.png"), full_page=True)
 
@@ -59,11 +59,13 @@ def test_standalone_dashboard_follows_the_directory_and_invalidates_a_namespace(
         expect(namespaces.locator("tr", has_text="food")).to_contain_text("2")
         page.locator("select").first.select_option("food")
         page.get_by_role("button", name="Invalidate namespace").click()
-        expect(page.locator(".pllm-cache-message").first).to_contain_text("2 entries removed", timeout=30_000)
+        expect(page.locator(".pllm-cache-message")).to_contain_text("2 entries removed", timeout=30_000)
         expect(namespaces).not_to_contain_text("food", timeout=30_000)
         expect(namespaces.locator("tr", has_text="geo")).to_contain_text("2")
         page.screenshot(path=str(ARTIFACTS / "standalone-after-invalidate.png"), full_page=True)
-        assert page.external_requests == [], "the page fetched something from outside this machine"
+        assert page.external_requests == [], (
+            f"the page fetched from outside this machine: {page.external_requests}"
+        )
     finally:
         stop_process(server)
         log.close()

@@ -1,0 +1,24 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { blockHtml, cardsHtml, tableHtml, textHtml } from "./dashboard.js";
+
+test("cards carry data-metric keys and escape their text", () => {
+  const html = cardsHtml([{ key: "memo_hits", caption: "memo <hits>", value: "3" }]);
+  assert.match(html, /data-metric="memo_hits">3</);
+  assert.match(html, /memo &lt;hits&gt;/);
+  assert.equal(cardsHtml(undefined), '<div class="pllm-cards"></div>');
+});
+
+test("tables escape every cell and say when they are empty", () => {
+  const html = tableHtml(["cell", "reason"], [["cell:1", "<b>input 'x' changed</b>"]]);
+  assert.match(html, /<th>cell<\/th><th>reason<\/th>/);
+  assert.match(html, /&lt;b&gt;input &#39;x&#39; changed&lt;\/b&gt;/);
+  assert.match(tableHtml(["a"], [], "no memoized cell has run yet"), /no memoized cell has run yet/);
+});
+
+test("text blocks are preformatted and escaped; the kind picks the block", () => {
+  assert.equal(textHtml(""), "");
+  assert.match(textHtml('{"a": "<x>"}'), /<pre class="pllm-entry">\{&quot;a&quot;: &quot;&lt;x&gt;&quot;\}<\/pre>/);
+  assert.match(blockHtml({ kind: "cards", items: [{ key: "k", caption: "c", value: "1" }] }), /data-metric="k"/);
+  assert.match(blockHtml({ kind: "table", columns: ["a"], rows: [["1"]] }), /<td>1<\/td>/);
+});
