@@ -10,9 +10,11 @@ pickle that keeps engine objects as references.
 from __future__ import annotations
 
 import hashlib
+import os
 import pickle
 import sys
 import types
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ..hashing import CanonicalEncodingError, stable_hash
@@ -22,6 +24,15 @@ __all__ = ["fingerprint", "Unfingerprintable"]
 
 _PRIMITIVES = frozenset({str, int, float, bool, bytes, type(None)})
 _MAX_DEPTH = 50
+_PARALLEL_CELLS = 500_000
+_hash_pool: ThreadPoolExecutor | None = None
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _hash_pool
+    if _hash_pool is None:
+        _hash_pool = ThreadPoolExecutor(min(4, os.cpu_count() or 1), thread_name_prefix="pllm-fingerprint")
+    return _hash_pool
 
 
 class Unfingerprintable(TypeError):
@@ -48,12 +59,12 @@ def _array(value: Any) -> str:
 
 
 def _object_values(values: Any) -> str:
-    """An object array (strings, mixed values): strings joined with their lengths, else each element."""
-    items = values.ravel().tolist() if hasattr(values, "ravel") else list(values)
-    if all(type(i) is str for i in items):
-        lengths = ",".join(map(str, map(len, items))).encode()
-        return _digest(b"strings", lengths, "".join(items).encode("utf-8", "surrogatepass"))
-    return stable_hash("objects", [_fingerprint(i, 1) for i in items])
+    """An object array: all strings are hashed in one pass by pandas (if loaded), else each element."""
+    flat = values.ravel()
+    pd = sys.modules.get("pandas")
+    if pd is not None and pd.api.types.infer_dtype(flat, skipna=False) in ("string", "empty"):
+        return _digest(f"strings|{values.shape}".encode(), memoryview(pd.util.hash_array(flat)).cast("B"))
+    return stable_hash("objects", list(values.shape), [_fingerprint(i, 1) for i in flat.tolist()])
 
 
 def _pandas_values(values: Any) -> str:
@@ -70,9 +81,7 @@ def _pandas_values(values: Any) -> str:
         return stable_hash("categorical", _array(values.codes), _pandas_values(values.categories))
     if isinstance(values.dtype, np.dtype):
         return _array(values.to_numpy())
-    mask = np.asarray(values.isna(), dtype=bool)
-    kept = values[~mask] if mask.any() else values
-    return stable_hash("extension", str(values.dtype), _array(mask), _array(np.asarray(kept.to_numpy())))
+    return stable_hash("extension", str(values.dtype), _array(pd.util.hash_array(values)))
 
 
 def _index(index: Any) -> str:
@@ -85,7 +94,12 @@ def _index(index: Any) -> str:
 
 
 def _frame(value: Any) -> str:
-    columns = [_pandas_values(value.iloc[:, i]) for i in range(value.shape[1])]
+    """Columns are hashed on a few threads when the frame is large (hashing releases the GIL)."""
+    series = [value.iloc[:, i] for i in range(value.shape[1])]
+    if len(series) > 1 and value.shape[0] * len(series) >= _PARALLEL_CELLS:
+        columns = list(_pool().map(_pandas_values, series))
+    else:
+        columns = [_pandas_values(s) for s in series]
     names = _fingerprint(list(value.columns), 1)
     dtypes = [str(t) for t in value.dtypes]
     return stable_hash("dataframe", names, dtypes, _index(value.index), columns)

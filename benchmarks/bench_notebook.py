@@ -1,0 +1,154 @@
+"""Notebook benchmarks: ``%%memoize`` hit overhead, ``%load_ext`` time, and the quickstart's second run.
+
+    python benchmarks/bench_notebook.py            # all three (the quickstart takes about 20 s)
+    python benchmarks/bench_notebook.py --skip-quickstart
+
+Targets (issue 2): a hit on a cell reading a 1M-row frame costs at most 20 ms; ``%load_ext pllm_notebook``
+at most 300 ms; the quickstart's second run at most 5% of the first. Figures are printed, not asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _median_ms(samples: list[float]) -> str:
+    return (
+        f"median {statistics.median(samples) * 1000:.2f} ms (min {min(samples) * 1000:.2f}, n={len(samples)})"
+    )
+
+
+def bench_hit_overhead(repeats: int) -> None:
+    """Time ``%%memoize`` hits on a cell that reads a 1M-row frame, in an in-process IPython shell."""
+    import numpy as np
+    import pandas as pd
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from pllm_notebook.notebook.fingerprint import fingerprint
+
+    ip = InteractiveShell.instance()
+    ip.run_line_magic("load_ext", "pllm_notebook")
+    with tempfile.TemporaryDirectory() as tmp:
+        ip.run_line_magic("pllm_config", f"dir={tmp}/.pllm")
+        rows = 1_000_000
+        rng = np.random.default_rng(0)
+        frames = {
+            "numeric + categorical (int64, float64, category)": pd.DataFrame(
+                {
+                    "id": np.arange(rows),
+                    "score": rng.random(rows),
+                    "group": pd.Categorical(rng.choice(["a", "b", "c"], rows)),
+                }
+            ),
+            "with a text column (int64, float64, str)": pd.DataFrame(
+                {
+                    "id": np.arange(rows),
+                    "score": rng.random(rows),
+                    "label": rng.choice(["x", "yy", "zzz"], rows),
+                }
+            ),
+        }
+        cell = "mean_score = float(df['score'].mean())\nmean_score"
+        for name, frame in frames.items():
+            ip.user_ns["df"] = frame
+            ip.run_cell_magic("memoize", "--quiet", cell)
+            hits, prints = [], []
+            for _ in range(repeats):
+                started = time.perf_counter()
+                ip.run_cell_magic("memoize", "--quiet", cell)
+                hits.append(time.perf_counter() - started)
+            for _ in range(repeats):
+                started = time.perf_counter()
+                fingerprint(frame)
+                prints.append(time.perf_counter() - started)
+            runs = []
+            for _ in range(repeats):
+                started = time.perf_counter()
+                exec(compile(cell, "<cell>", "exec"), ip.user_ns)
+                runs.append(time.perf_counter() - started)
+            print(f"  1M-row frame, {name}:")
+            print(f"    %%memoize hit        {_median_ms(hits)}   (target <= 20 ms)")
+            print(f"    of which fingerprint {_median_ms(prints)}")
+            print(f"    the cell run plainly {_median_ms(runs)}")
+        stats = ip.run_line_magic("pllm_stats", "--total")
+        print(f"  hits counted: {stats.total[1]}")
+
+
+LOAD_EXT = """
+import sys, time
+from IPython.core.interactiveshell import InteractiveShell
+ip = InteractiveShell.instance()
+started = time.perf_counter()
+ip.run_line_magic("load_ext", "pllm_notebook")
+elapsed = time.perf_counter() - started
+heavy = ("duckdb", "panel", "bokeh", "fastembed", "onnxruntime", "openai", "anthropic", "google.genai", "redis")
+print(elapsed, ",".join(m for m in heavy if m in sys.modules))
+"""
+
+
+def bench_load_ext(repeats: int) -> None:
+    """Time ``%load_ext pllm_notebook`` in fresh interpreters that already imported IPython (as a kernel has)."""
+    samples, heavy = [], set()
+    with tempfile.TemporaryDirectory() as tmp:
+        for _ in range(repeats):
+            done = subprocess.run(
+                [sys.executable, "-c", LOAD_EXT], cwd=tmp, capture_output=True, text=True, check=True
+            )
+            elapsed, _, modules = done.stdout.strip().splitlines()[-1].partition(" ")
+            samples.append(float(elapsed))
+            heavy |= {m for m in modules.split(",") if m}
+    print(f"  %load_ext pllm_notebook  {_median_ms(samples)}   (target <= 300 ms)")
+    print(f"  heavy modules imported by it: {', '.join(sorted(heavy)) or 'none'}")
+
+
+def bench_quickstart() -> None:
+    """Run the quickstart twice with run_demo.py's machinery (offline provider, default 1.0 s latency)."""
+    spec = importlib.util.spec_from_file_location("run_demo", REPO / "notebooks" / "run_demo.py")
+    run_demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run_demo)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        workdir = root / "work"
+        workdir.mkdir()
+        saved = dict(os.environ)
+        try:
+            run_demo.private_environment(root)
+            first = run_demo.run_once(REPO / "notebooks" / "quickstart.ipynb", workdir)
+            second = run_demo.run_once(REPO / "notebooks" / "quickstart.ipynb", workdir)
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+    latency = os.environ.get("PLLM_OFFLINE_LATENCY", "1.0")
+    print(f"  offline latency {latency} s per live call")
+    print(f"  first run   {first.cells_s:6.2f} s, {first.live_calls} live calls")
+    print(f"  second run  {second.cells_s:6.2f} s, {second.live_calls} live calls")
+    print(f"  ratio       {second.cells_s / first.cells_s:.1%}   (target <= 5%)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--skip-quickstart", action="store_true")
+    args = parser.parse_args()
+    print(f"pllm_notebook notebook benchmarks ({os.cpu_count()} cores)")
+    print("%%memoize hit overhead:")
+    bench_hit_overhead(args.repeats)
+    print("%load_ext time (fresh interpreter each):")
+    bench_load_ext(max(5, args.repeats // 3))
+    if not args.skip_quickstart:
+        print("quickstart notebook, two headless runs:")
+        bench_quickstart()
+
+
+if __name__ == "__main__":
+    main()
