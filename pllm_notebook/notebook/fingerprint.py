@@ -111,6 +111,22 @@ def _series(value: Any) -> str:
     )
 
 
+def _pandas(value: Any) -> str | None:
+    """A frame, series or index from memory; ``None`` (so it is pickled instead) for anything else,
+    including exotic column types pandas cannot hash."""
+    pd = sys.modules["pandas"]
+    try:
+        if isinstance(value, pd.DataFrame):
+            return _frame(value)
+        if isinstance(value, pd.Series):
+            return _series(value)
+        if isinstance(value, pd.Index):
+            return _index(value)
+    except (TypeError, ValueError):
+        return None
+    return None
+
+
 def _code(code: types.CodeType) -> str:
     consts = [_code(c) if isinstance(c, types.CodeType) else repr(c) for c in code.co_consts]
     return stable_hash("code", code.co_code, consts, list(code.co_names), list(code.co_varnames))
@@ -164,13 +180,9 @@ def _fingerprint(value: Any, depth: int) -> str:
     if module == "numpy" and kind.__name__ == "ndarray":
         return _array(value)
     if module == "pandas":
-        pd = sys.modules["pandas"]
-        if isinstance(value, pd.DataFrame):
-            return _frame(value)
-        if isinstance(value, pd.Series):
-            return _series(value)
-        if isinstance(value, pd.Index):
-            return _index(value)
+        found = _pandas(value)
+        if found is not None:
+            return found
     if module == "pllm_notebook":
         found = _engine(value)
         if found is not None:

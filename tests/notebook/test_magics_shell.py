@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -44,9 +45,21 @@ def test_load_ext_imports_nothing_heavy_and_creates_no_directory(tmp_path: Path)
         "heavy = ('duckdb', 'panel', 'fastembed', 'openai', 'anthropic', 'google.genai', 'pllm_notebook.api')\n"
         "print(sorted(m for m in heavy if m in sys.modules))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
+    )
     assert done.stdout.strip().splitlines()[-1] == "[]"
     assert not (tmp_path / ".pllm").exists()
+
+
+def test_reload_keeps_one_set_of_magics_and_hooks(shell: InteractiveShell):
+    hooks = len(shell.events.callbacks["pre_run_cell"])
+    shell.run_line_magic("reload_ext", "pllm_notebook")
+    assert len(shell.events.callbacks["pre_run_cell"]) == hooks
+    assert "memoize" in shell.magics_manager.magics["cell"]
+    assert {"pllm_stats", "pllm_config"} <= set(shell.magics_manager.magics["line"])
+    if importlib.util.find_spec("pllm_notebook.dashboard.magics") is not None:
+        assert "pllm_dashboard" in shell.magics_manager.magics["line"]
 
 
 def test_help_shows_usage_and_flags(shell: InteractiveShell, capsys: pytest.CaptureFixture):
