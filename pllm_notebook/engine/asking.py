@@ -44,6 +44,9 @@ def _part(part: Any) -> Any:
 def item_to_message(item: Any) -> Message:
     """How one conversation item is sent to a provider."""
     if isinstance(item, LLMResponse):
+        if item.tool_calls:
+            text = ({"type": "text", "text": item.final_answer},) if item.final_answer else ()
+            return Message("assistant", text + tuple(item.tool_calls))
         return Message("assistant", item.final_answer)
     if isinstance(item, str):
         return Message("user", item)
@@ -77,12 +80,20 @@ def build_request(
     )
 
 
-def _restore_structured(response: LLMResponse, request: LLMRequest) -> None:
-    """A stored structured answer comes back as the pydantic model it was asked for, not as a dict."""
+def _restore_extras(response: LLMResponse, request: LLMRequest, stored: Mapping[str, Any]) -> None:
+    """What the call log keeps beside the text comes back as it was live: a structured answer as the
+    pydantic model it was asked for (not a dict), tool calls, cached input tokens."""
     model = request.structured_output
     data = response.resolve()
+    changes: dict[str, Any] = {}
     if isinstance(data.output_parsed, dict) and callable(getattr(model, "model_validate", None)):
-        response._data = dataclasses.replace(data, output_parsed=model.model_validate(data.output_parsed))
+        changes["output_parsed"] = model.model_validate(data.output_parsed)
+    if stored.get("tool_calls") and not data.tool_calls:
+        changes["tool_calls"] = tuple(stored["tool_calls"])
+    if stored.get("cached_input_tokens"):
+        changes["usage"] = dataclasses.replace(data.usage, cached_input_tokens=stored["cached_input_tokens"])
+    if changes:
+        response._data = dataclasses.replace(data, **changes)
 
 
 def _snippet(text: str, n: int = 120) -> str:
@@ -131,7 +142,7 @@ class Asker:
             if record is not None:
                 response = response_from_record(orch.store, record.call_id)
                 response.replay_pace = pace
-                _restore_structured(response, request)
+                _restore_extras(response, request, record.response)
                 orch.emit(
                     LLMCallFinished(
                         call_id=record.call_id,

@@ -7,7 +7,7 @@ from types import ModuleType
 from typing import Any
 
 from .base import LLMRequest, Message, ProviderReply, StreamChunk
-from .content import image_b64, part_kind, part_text
+from .content import image_b64, part_kind, part_text, tool_arguments, tool_call_part
 from .openai_responses import classify_openai_style
 from .retry import Failure
 from .sdk_provider import SDKProvider, import_sdk, split_params
@@ -26,6 +26,12 @@ def _blocks(message: Message) -> Any:
         elif kind == "image":
             mime, data = image_b64(part)
             blocks.append({"type": "image", "source": {"type": "base64", "media_type": mime, "data": data}})
+        elif kind == "tool_call":
+            blocks.append(
+                {"type": "tool_use", "id": part["id"], "name": part["name"], "input": tool_arguments(part)}
+            )
+        elif kind == "tool_result":
+            blocks.append({"type": "tool_result", "tool_use_id": part["id"], "content": part["content"]})
         else:
             blocks.append(part)
     return blocks
@@ -83,7 +89,7 @@ class AnthropicProvider(SDKProvider):
         text = "".join(b.text for b in message.content if getattr(b, "type", "") == "text")
         raw: dict[str, Any] = {"id": message.id, "stop_reason": message.stop_reason}
         tool_calls = [
-            {"id": b.id, "name": b.name, "arguments": b.input}
+            tool_call_part(b.id, b.name, b.input)
             for b in message.content
             if getattr(b, "type", "") == "tool_use"
         ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -42,13 +43,33 @@ def image_part(value: Any) -> dict[str, Any]:
     return {"type": "image", "mime": image_mime(data), "data": data}
 
 
+PART_KINDS = ("text", "image", "tool_call", "tool_result")
+
+
 def part_kind(part: Any) -> str:
-    """``"text"``, ``"image"`` or ``"other"`` (a vendor-specific dict passed through as it is)."""
+    """One of :data:`PART_KINDS`, or ``"other"`` (a vendor-specific dict passed through as it is)."""
     if isinstance(part, str):
         return "text"
-    if isinstance(part, Mapping) and part.get("type") in ("text", "image"):
+    if isinstance(part, Mapping) and part.get("type") in PART_KINDS:
         return str(part["type"])
     return "other"
+
+
+def tool_call_part(call_id: str, name: str, arguments: Any) -> dict[str, Any]:
+    """A provider-neutral tool call the model made; ``arguments`` is kept as JSON text."""
+    text = arguments if isinstance(arguments, str) else json.dumps(arguments or {})
+    return {"type": "tool_call", "id": call_id or "", "name": name, "arguments": text}
+
+
+def tool_result(call: Mapping[str, Any], content: Any) -> tuple[str, list[dict[str, Any]]]:
+    """The conversation item that answers one tool call: ``conv.append(tool_result(call, "18 C"))``."""
+    text = content if isinstance(content, str) else json.dumps(content)
+    return ("tool", [{"type": "tool_result", "id": call["id"], "name": call["name"], "content": text}])
+
+
+def tool_arguments(part: Mapping[str, Any]) -> dict[str, Any]:
+    """The arguments of a tool-call part as a dict."""
+    return json.loads(part.get("arguments") or "{}")
 
 
 def part_text(part: Any) -> str:

@@ -7,7 +7,7 @@ from types import ModuleType
 from typing import Any
 
 from .base import LLMRequest, Message, ProviderReply, StreamChunk
-from .content import image_b64, part_kind, part_text
+from .content import image_b64, part_kind, part_text, tool_arguments, tool_call_part
 from .retry import Failure
 from .sdk_provider import SDKProvider, import_sdk, status_failure
 
@@ -23,6 +23,12 @@ def _parts(message: Message) -> list[dict[str, Any]]:
         elif kind == "image":
             mime, data = image_b64(part)
             parts.append({"inline_data": {"mime_type": mime, "data": data}})
+        elif kind == "tool_call":
+            call = {"name": part["name"], "args": tool_arguments(part)}
+            parts.append({"function_call": {**call, "id": part["id"]} if part["id"] else call})
+        elif kind == "tool_result":
+            reply = {"name": part["name"], "response": {"result": part["content"]}}
+            parts.append({"function_response": {**reply, "id": part["id"]} if part["id"] else reply})
         else:
             parts.append(dict(part))
     return parts
@@ -90,7 +96,7 @@ class GoogleGenAIProvider(SDKProvider):
         raw: dict[str, Any] = {"id": getattr(response, "response_id", None)}
         calls = response.function_calls or []
         if calls:
-            raw["tool_calls"] = [{"id": c.id, "name": c.name, "arguments": c.args} for c in calls]
+            raw["tool_calls"] = [tool_call_part(c.id or "", c.name, c.args) for c in calls]
         parsed = getattr(response, "parsed", None)
         if text is not None and request.structured_output is not None:
             parsed = request.structured_output.model_validate_json(text)

@@ -6,39 +6,57 @@ from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
 
-from .base import LLMRequest, Message, ProviderReply, StreamChunk
-from .content import image_data_url, part_kind, part_text
+from .base import LLMRequest, ProviderReply, StreamChunk
+from .content import image_data_url, part_kind, part_text, tool_call_part
 from .openai_responses import classify_openai_style
 from .retry import Failure
 from .sdk_provider import SDKProvider, import_sdk, split_params
 
 
-def _content(message: Message) -> Any:
-    if isinstance(message.content, str):
-        return message.content
-    parts = []
-    for part in message.content:
+def _content(parts: list[Any]) -> list[dict[str, Any]]:
+    content = []
+    for part in parts:
         kind = part_kind(part)
         if kind == "text":
-            parts.append({"type": "text", "text": part_text(part)})
+            content.append({"type": "text", "text": part_text(part)})
         elif kind == "image":
-            parts.append({"type": "image_url", "image_url": {"url": image_data_url(part)}})
+            content.append({"type": "image_url", "image_url": {"url": image_data_url(part)}})
         else:
-            parts.append(part)
-    return parts
+            content.append(part)
+    return content
 
 
 def chat_messages(request: LLMRequest) -> list[dict[str, Any]]:
-    """Chat ``messages``: the system prompt first, then one message per turn (a ``tool`` turn given as a
-    tuple of dicts is passed as those messages)."""
+    """Chat ``messages``: the system prompt first, then one message per turn; tool calls ride on the
+    assistant message, each tool result is a ``tool`` message, other dicts of a ``tool`` turn pass as they are."""
     messages: list[dict[str, Any]] = []
     if request.instructions:
         messages.append({"role": "system", "content": request.instructions})
     for message in request.messages:
-        if message.role == "tool" and not isinstance(message.content, str):
-            messages.extend(dict(p) for p in message.content)
-        else:
-            messages.append({"role": message.role, "content": _content(message)})
+        if isinstance(message.content, str):
+            messages.append({"role": message.role, "content": message.content})
+            continue
+        parts = [p for p in message.content if part_kind(p) not in ("tool_call", "tool_result")]
+        calls = [p for p in message.content if part_kind(p) == "tool_call"]
+        if message.role == "tool":
+            messages.extend(dict(p) for p in parts)
+        elif parts or calls:
+            turn: dict[str, Any] = {"role": message.role, "content": _content(parts) if parts else None}
+            if calls:
+                turn["tool_calls"] = [
+                    {
+                        "id": c["id"],
+                        "type": "function",
+                        "function": {"name": c["name"], "arguments": c["arguments"]},
+                    }
+                    for c in calls
+                ]
+            messages.append(turn)
+        messages.extend(
+            {"role": "tool", "tool_call_id": p["id"], "content": p["content"]}
+            for p in message.content
+            if part_kind(p) == "tool_result"
+        )
     return messages
 
 
@@ -75,7 +93,7 @@ class OpenAIChatProvider(SDKProvider):
             "finish_reason": completion.choices[0].finish_reason if completion.choices else None,
         }
         tool_calls = [
-            {"id": c.id, "name": c.function.name, "arguments": c.function.arguments}
+            tool_call_part(c.id, c.function.name, c.function.arguments)
             for c in (getattr(message, "tool_calls", None) or ())
             if getattr(c, "function", None) is not None
         ]

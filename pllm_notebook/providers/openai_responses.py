@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
 
-from .base import LLMRequest, Message, ProviderReply, StreamChunk
-from .content import image_data_url, part_kind, part_text
+from .base import LLMRequest, ProviderReply, StreamChunk
+from .content import image_data_url, part_kind, part_text, tool_call_part
 from .retry import Failure
 from .sdk_provider import SDKProvider, import_sdk, split_params, status_failure
 
@@ -24,39 +24,48 @@ def classify_openai_style(sdk: ModuleType, exc: Exception) -> Failure:
     return Failure(f"{type(exc).__name__}: {exc}")
 
 
-def tool_calls_from_output(output: Any) -> list[dict[str, Any]]:
-    """Function calls in a Responses ``output`` list, as plain dicts."""
-    return [
-        {"id": item.call_id, "name": item.name, "arguments": item.arguments}
-        for item in output or ()
-        if getattr(item, "type", "") == "function_call"
-    ]
-
-
-def _content(message: Message) -> Any:
-    if isinstance(message.content, str):
-        return message.content
-    text_type = "output_text" if message.role == "assistant" else "input_text"
-    parts = []
-    for part in message.content:
+def _content(role: str, parts: list[Any]) -> list[dict[str, Any]]:
+    text_type = "output_text" if role == "assistant" else "input_text"
+    content = []
+    for part in parts:
         kind = part_kind(part)
         if kind == "text":
-            parts.append({"type": text_type, "text": part_text(part)})
+            content.append({"type": text_type, "text": part_text(part)})
         elif kind == "image":
-            parts.append({"type": "input_image", "image_url": image_data_url(part), "detail": "auto"})
+            content.append({"type": "input_image", "image_url": image_data_url(part), "detail": "auto"})
         else:
-            parts.append(part)
-    return parts
+            content.append(part)
+    return content
 
 
 def responses_input(request: LLMRequest) -> list[dict[str, Any]]:
-    """The Responses ``input`` list: one item per turn; a ``tool`` turn's dicts go in as items."""
+    """The Responses ``input`` list: one message per turn; tool calls and results become their own items,
+    and a ``tool`` turn's vendor dicts go in as items."""
     items: list[dict[str, Any]] = []
     for message in request.messages:
-        if message.role == "tool" and not isinstance(message.content, str):
-            items.extend(dict(p) for p in message.content)
-        else:
-            items.append({"role": message.role, "content": _content(message)})
+        if isinstance(message.content, str):
+            items.append({"role": message.role, "content": message.content})
+            continue
+        parts = [p for p in message.content if part_kind(p) not in ("tool_call", "tool_result")]
+        if message.role == "tool":
+            items.extend(dict(p) for p in parts)
+        elif parts:
+            items.append({"role": message.role, "content": _content(message.role, parts)})
+        for part in message.content:
+            kind = part_kind(part)
+            if kind == "tool_call":
+                items.append(
+                    {
+                        "type": "function_call",
+                        "call_id": part["id"],
+                        "name": part["name"],
+                        "arguments": part["arguments"],
+                    }
+                )
+            elif kind == "tool_result":
+                items.append(
+                    {"type": "function_call_output", "call_id": part["id"], "output": part["content"]}
+                )
     return items
 
 
@@ -93,7 +102,11 @@ class OpenAIResponsesProvider(SDKProvider):
         usage = response.usage
         details = getattr(usage, "input_tokens_details", None) if usage else None
         raw: dict[str, Any] = {"id": response.id, "status": response.status}
-        tool_calls = tool_calls_from_output(response.output)
+        tool_calls = [
+            tool_call_part(item.call_id, item.name, item.arguments)
+            for item in response.output or ()
+            if getattr(item, "type", "") == "function_call"
+        ]
         if tool_calls:
             raw["tool_calls"] = tool_calls
         return ProviderReply(

@@ -44,9 +44,12 @@ def test_multi_sends_each_model_to_its_vendor(resume_dir, fake_factory, vendor_e
 def test_multi_checks_a_vendor_key_before_its_first_call(resume_dir, fake_factory, vendor_env, monkeypatch):
     anthropic = fake_factory("anthropic")
     monkeypatch.delenv("ANTHROPIC_API_KEY")
-    with pllm.resume_directory(
-        resume_dir, provider="multi", providers={"anthropic": {"base_url": anthropic.url}}
-    ) as orch, pytest.raises(MissingAPIKeyError, match="ANTHROPIC_API_KEY"):
+    with (
+        pllm.resume_directory(
+            resume_dir, provider="multi", providers={"anthropic": {"base_url": anthropic.url}}
+        ) as orch,
+        pytest.raises(MissingAPIKeyError, match="ANTHROPIC_API_KEY"),
+    ):
         orch.agent("a").get_msg_state().ask_llm("hi", llm="claude-haiku-4-5")
     assert anthropic.count == 0
 

@@ -204,3 +204,35 @@ def test_images_as_bytes_are_sent_in_the_vendor_format(resume_dir, protocol, fak
         "google": "inlineData",
     }
     assert marker[protocol] in body
+
+
+WEATHER_SCHEMA = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
+TOOLS = {
+    "openai": [{"type": "function", "name": "get_weather", "parameters": WEATHER_SCHEMA}],
+    "openai-chat": [{"type": "function", "function": {"name": "get_weather", "parameters": WEATHER_SCHEMA}}],
+    "anthropic": [{"name": "get_weather", "input_schema": WEATHER_SCHEMA}],
+    "google": [{"function_declarations": [{"name": "get_weather", "parameters": WEATHER_SCHEMA}]}],
+}
+
+
+def test_tool_calls_are_recorded_as_messages_and_replayed(resume_dir, protocol, fake, vendor_env):
+    import json
+
+    from pllm_notebook.providers.content import tool_result
+
+    def run() -> tuple[list, str]:
+        with open_dir(resume_dir, protocol, fake) as orch:
+            conv = orch.agent("a").get_msg_state()
+            asked = conv.ask_llm("What is the weather in Paris?", tools=TOOLS[protocol])
+            (call,) = asked.tool_calls
+            assert call["name"] == "get_weather" and json.loads(call["arguments"]) == {"city": "Paris"}
+            conv.append(tool_result(call, "18 C and sunny"))
+            final = conv.ask_llm(tools=TOOLS[protocol])
+            return [asked.source, final.source], final.final_answer
+
+    sources, answer = run()
+    assert sources == ["live", "live"] and "18 C and sunny" in answer
+    assert fake.count == 2
+    sources, again = run()
+    assert sources == ["memo", "memo"] and again == answer
+    assert fake.count == 2

@@ -103,9 +103,20 @@ class _Handler(BaseHTTPRequestHandler):
             status, payload = wire.error(self.fake.protocol, action)
             self._json(status, payload, extra={"retry-after": "0"} if status == 429 else None)
             return
-        text = self.fake.reply_text(wire.prompt(self.fake.protocol, body), n)
         streaming = body.get("stream") is True or ":streamGenerateContent" in url.path
         model = wire.model_of(self.fake.protocol, body, url.path)
+        try:
+            tool_output = wire.tool_result(self.fake.protocol, body)
+        except ValueError as exc:
+            self._json(*wire.error(self.fake.protocol, 400, str(exc)))
+            return
+        if body.get("tools") and tool_output is None and not streaming:
+            self._json(200, wire.tool_call_response(self.fake.protocol, model, n))
+            return
+        if tool_output is not None:
+            text = f"The tool said: {tool_output}"
+        else:
+            text = self.fake.reply_text(wire.prompt(self.fake.protocol, body), n)
         if streaming:
             events = wire.stream_events(self.fake.protocol, model, chunk_text(text), n)
             self._sse(events, cut=action == "cut")

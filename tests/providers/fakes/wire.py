@@ -46,10 +46,10 @@ def tokens(text: str) -> int:
     return max(1, len(text.split()))
 
 
-def error(protocol: str, status: int) -> tuple[int, dict[str, Any]]:
+def error(protocol: str, status: int, message: str = "") -> tuple[int, dict[str, Any]]:
     """An error body as the vendor sends it."""
     kind, google_status = ERROR_TYPES.get(status, ("invalid_request_error", "INVALID_ARGUMENT"))
-    message = f"fake {kind} (HTTP {status})"
+    message = message or f"fake {kind} (HTTP {status})"
     if protocol == "google":
         return status, {"error": {"code": status, "message": message, "status": google_status}}
     if protocol == "anthropic":
@@ -255,3 +255,94 @@ def stream_events(protocol: str, model: str, pieces: list[str], n: int) -> list[
     if protocol == "google":
         return _gemini_events(model, pieces)
     return _chat_events(model, pieces, n)
+
+
+# -- Tool calls (JSON answers only): the fake calls ``get_weather`` when offered tools, then answers with
+# what the tool returned, after checking the result refers to the call it made.
+
+TOOL_NAME = "get_weather"
+TOOL_ARGS = {"city": "Paris"}
+
+
+def tool_result(protocol: str, body: dict[str, Any]) -> str | None:
+    """The tool output in the request's last turn, or None if there is none; ValueError if it does not
+    answer the call made in the turn before."""
+    if protocol == "openai":
+        items = body.get("input") or []
+        last, before = (items[-1], items[-2]) if len(items) > 1 else ({}, {})
+        if last.get("type") != "function_call_output":
+            return None
+        if before.get("type") != "function_call" or before.get("call_id") != last.get("call_id"):
+            raise ValueError("function_call_output does not follow its function_call")
+        return last["output"]
+    if protocol == "openai-chat":
+        messages = body.get("messages") or []
+        if not messages or messages[-1].get("role") != "tool":
+            return None
+        calls = [c["id"] for m in messages if m.get("role") == "assistant" for c in m.get("tool_calls") or ()]
+        if messages[-1].get("tool_call_id") not in calls:
+            raise ValueError("tool message answers no tool call")
+        return messages[-1]["content"]
+    if protocol == "anthropic":
+        messages = body.get("messages") or []
+        blocks = messages[-1].get("content") if messages else None
+        results = [b for b in blocks or () if isinstance(b, dict) and b.get("type") == "tool_result"]
+        if not results:
+            return None
+        uses = [
+            b["id"]
+            for b in messages[-2].get("content") or ()
+            if isinstance(b, dict) and b.get("type") == "tool_use"
+        ]
+        if messages[-2].get("role") != "assistant" or results[0].get("tool_use_id") not in uses:
+            raise ValueError("tool_result answers no tool_use of the previous assistant turn")
+        return results[0]["content"]
+    contents = body.get("contents") or []
+    parts = contents[-1].get("parts", []) if contents else []
+    responses = [p["functionResponse"] for p in parts if "functionResponse" in p]
+    if not responses:
+        return None
+    calls = [p["functionCall"] for p in contents[-2].get("parts", []) if "functionCall" in p]
+    if contents[-2].get("role") != "model" or not calls or calls[0]["name"] != responses[0]["name"]:
+        raise ValueError("functionResponse answers no functionCall of the previous model turn")
+    return responses[0]["response"]["result"]
+
+
+def tool_call_response(protocol: str, model: str, n: int) -> dict[str, Any]:
+    """An answer in which the model calls :data:`TOOL_NAME`."""
+    arguments = json.dumps(TOOL_ARGS)
+    if protocol == "openai":
+        body = _responses_body(model, "", n)
+        body["output"] = [
+            {
+                "type": "function_call",
+                "id": f"fc_{n}",
+                "call_id": f"call_{n}",
+                "name": TOOL_NAME,
+                "arguments": arguments,
+                "status": "completed",
+            }
+        ]
+        return body
+    if protocol == "openai-chat":
+        body = _chat_body(model, "", n)
+        body["choices"][0]["message"] = {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {
+                    "id": f"call_{n}",
+                    "type": "function",
+                    "function": {"name": TOOL_NAME, "arguments": arguments},
+                }
+            ],
+        }
+        body["choices"][0]["finish_reason"] = "tool_calls"
+        return body
+    if protocol == "anthropic":
+        body = _anthropic_body(model, "", n, "tool_use")
+        body["content"] = [{"type": "tool_use", "id": f"toolu_{n}", "name": TOOL_NAME, "input": TOOL_ARGS}]
+        return body
+    body = _gemini_body(model, "", True)
+    body["candidates"][0]["content"]["parts"] = [{"functionCall": {"name": TOOL_NAME, "args": TOOL_ARGS}}]
+    return body
