@@ -10,7 +10,9 @@ whose origin you trust, since memo entries replay pickled variables.
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -85,6 +87,27 @@ def _salvage(path: Path) -> tuple[dict[str, tuple[list[str], list[tuple]]], dict
     return found, lost, problems
 
 
+# How a memo payload names a call it replays (engine/recording.py writes {"t": "r", "id": ...}).
+_CALL_REFERENCE = re.compile(r'"t":\s*"r",\s*"id":\s*"([^"]+)"')
+
+
+def _drop_orphan_memos(found: dict[str, tuple[list[str], list[tuple]]]) -> int:
+    """Remove memo rows that replay a call which could not be saved: they could never be replayed."""
+    if "memos" not in found:
+        return 0
+    call_columns, call_rows = found.get("calls", ([], []))
+    saved = {row[call_columns.index("call_id")] for row in call_rows} if call_rows else set()
+    columns, rows = found["memos"]
+    payload_at = columns.index("payload")
+    kept = []
+    for row in rows:
+        payload = row[payload_at] if isinstance(row[payload_at], str) else json.dumps(row[payload_at])
+        if all(call_id in saved for call_id in _CALL_REFERENCE.findall(payload or "")):
+            kept.append(row)
+    found["memos"] = (columns, kept)
+    return len(rows) - len(kept)
+
+
 def _write_new_file(target: Path, found: dict[str, tuple[list[str], list[tuple]]]) -> dict[str, int]:
     """A fresh file at the current schema holding the salvaged rows; returns rows written per table."""
     import duckdb
@@ -148,6 +171,11 @@ def repair_directory(directory: Path, *, force: bool = False, out=sys.stdout) ->
             except (StoreError, duckdb.Error):
                 pass
         found, lost, problems = _salvage(path)
+        orphans = _drop_orphan_memos(found)
+        if orphans:
+            problems.append(
+                f"{orphans} memo entries replay calls that could not be read; they will run again"
+            )
         stamp = time.strftime("%Y%m%d-%H%M%S")
         aside = path.with_name(f"{DB_FILENAME}.damaged-{stamp}")
         fresh = path.with_name(f".{DB_FILENAME}.repair-{os.getpid()}")
