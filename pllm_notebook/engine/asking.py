@@ -236,9 +236,11 @@ class Asker:
         start = time.perf_counter()
         try:
             hit = None
-            if orch.cache is not None and not request.stream:
+            if orch.cache is not None:
                 hit = orch.cache.lookup_request(request, occurrence=occurrence, **cache_args)
             if hit is not None:
+                if feed is not None:
+                    feed.put(hit.text)
                 data = ResponseData(
                     final_answer=hit.text,
                     model=hit.model or request.model,
@@ -256,7 +258,7 @@ class Asker:
                 latency = time.perf_counter() - start
                 data = self._live_data(reply, request, latency)
                 extra = {"source": "live"}
-                if orch.cache is not None and not request.stream:
+                if orch.cache is not None:
                     orch.cache.store_reply(
                         request, reply, latency_s=latency, cost_usd=data.cost_usd, **cache_args
                     )

@@ -236,3 +236,19 @@ def test_tool_calls_are_recorded_as_messages_and_replayed(resume_dir, protocol, 
     sources, again = run()
     assert sources == ["memo", "memo"] and again == answer
     assert fake.count == 2
+
+
+def test_semantic_cache_answers_a_rerun_without_a_request(resume_dir, protocol, fake, vendor_env):
+    with open_dir(resume_dir, protocol, fake, semantic_cache=True) as orch:
+        live = orch.agent("first").get_msg_state().ask_llm("What is the capital of France?")
+        streamed = orch.agent("streamer").get_msg_state().ask_llm("Name three rivers", stream=True)
+        assert live.source == "live" and len(list(streamed)) > 1
+    assert fake.count == 2
+    with open_dir(resume_dir, protocol, fake, semantic_cache=True) as orch:
+        conv = orch.agent("second").get_msg_state()
+        cached = conv.ask_llm("What is the capital of France?")
+        assert cached.source == "exact" and cached.final_answer == live.final_answer
+        again = orch.agent("third").get_msg_state().ask_llm("Name three rivers", stream=True)
+        assert "".join(again) == streamed.final_answer and again.source == "exact"
+    assert fake.count == 2
+    assert_no_secret(resume_dir)
