@@ -278,6 +278,9 @@ class Asker:
         if data.output_parsed is not None:
             dump = getattr(data.output_parsed, "model_dump", None)
             extra["parsed"] = dump(mode="json") if callable(dump) else data.output_parsed
+            if callable(dump):
+                kind = type(data.output_parsed)
+                extra["parsed_type"] = f"{kind.__module__}:{kind.__qualname__}"
         if data.chunks:
             extra["chunks"] = list(data.chunks)
         if data.tool_calls:
