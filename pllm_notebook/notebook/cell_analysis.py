@@ -11,6 +11,8 @@ import ast
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ..hashing import stable_hash
+
 __all__ = ["CellNames", "analyze_cell", "MUTATING_METHODS"]
 
 MUTATING_METHODS = frozenset(
@@ -25,6 +27,8 @@ MUTATING_METHODS = frozenset(
 class CellNames:
     """The global names a cell reads before setting them, sets, deletes, and the agents it names.
 
+    ``source_hash`` hashes the syntax tree, so comments and spacing do not change it.
+
     ``agents`` holds the literal names in calls such as ``pllm.agent("writer")``, so the conversations a
     cell touches are part of its key even when no variable holds them. ``definitions`` maps a function or
     class the cell defines at top level (without decorators) to its source, so a replay can define it again.
@@ -35,7 +39,7 @@ class CellNames:
     deletes: tuple[str, ...]
     agents: tuple[str, ...]
     definitions: tuple[tuple[str, str], ...]
-    ends_with_expression: bool
+    source_hash: str
 
 
 class _Walker(ast.NodeVisitor):
@@ -259,5 +263,5 @@ def analyze_cell(source: str) -> CellNames:
         deletes=tuple(walker.deletes),
         agents=tuple(walker.agents),
         definitions=_definitions(tree, source),
-        ends_with_expression=bool(tree.body) and isinstance(tree.body[-1], ast.Expr),
+        source_hash=stable_hash("cell_source", ast.dump(tree)),
     )

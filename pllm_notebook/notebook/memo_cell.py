@@ -82,7 +82,6 @@ class _CellRun:
         self.raw = cell
         self.code = shell.transform_cell(cell)
         self.names: CellNames = analyze_cell(self.code)
-        self.tree = ast.parse(self.code)
         self.key = ""
         self.inputs: dict[str, Any] = {}
         self.unhashable: dict[str, str] = {}
@@ -106,7 +105,7 @@ class _CellRun:
             except Unfingerprintable as exc:
                 self.unhashable[name] = str(exc)
         self.inputs = {
-            "source": stable_hash("cell_source", ast.dump(self.tree)),
+            "source": self.names.source_hash,
             "salt": repr(self.options.salt),
             "state": _state_hashes(self.orch, agents),
             "inputs": fingerprints,

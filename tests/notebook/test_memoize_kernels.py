@@ -52,6 +52,7 @@ def cells(threshold: int = 3, salt: str = "a", source_value: int = 10) -> dict[s
         "fails": "%%memoize\nfailed_once = True\nraise RuntimeError('boom')",
         "generator": "%%memoize\ngen = (i for i in range(3))\nprint('made a generator')",
         "locked": "%%memoize\nwith lock:\n    inside = 1",
+        "plot": "%%memoize\nimport matplotlib.pyplot as plt\nplt.plot([1, 2, 3], [3, 1, 2]);",
         "report": REPORT,
         "stats": "%pllm_stats",
         "vars_off": "%pllm_config restore_vars=false",
@@ -104,6 +105,14 @@ def test_changed_input_source_or_salt_reruns_the_cell(runs):
     report = last_json(edited["report"])
     assert report["salted"] != last_json(runs["first"]["report"])["salted"]
     assert report["live_calls"] == 1, "only the new salt makes a fresh call; the re-run ask resumes its call"
+
+
+def test_inline_plot_is_replayed(runs):
+    first, second = runs["first"]["plot"], runs["second"]["plot"]
+    assert [o[0] for o in without_notes(first)] == ["display_data"]
+    assert "image/png" in without_notes(first)[0][1]
+    assert notes(second)[0].startswith("[pllm] memo hit")
+    assert without_notes(second) == without_notes(first)
 
 
 def test_failing_cell_is_not_stored(runs):
