@@ -20,6 +20,8 @@ from ..errors import CorruptStoreError, SchemaTooNewError, StoreError, StoreLock
 from .migrations import SCHEMA_VERSION, current_version, migrate
 
 DB_FILENAME = "pllm.duckdb"
+NO_GENERATION = (0, 0, 0)
+"""The stamp of a directory nobody has written to (or that was emptied)."""
 LOCK_TIMEOUT_S = float(os.environ.get("PLLM_LOCK_TIMEOUT", "120"))
 
 _CORRUPT_MARKERS = (
@@ -71,6 +73,7 @@ class Database:
     def _locked(self) -> Iterator[None]:
         with self._thread_lock:
             if self._depth == 0:
+                self.directory.mkdir(parents=True, exist_ok=True)  # the user may have deleted it
                 fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
                 deadline = time.monotonic() + LOCK_TIMEOUT_S
                 delay = 0.001
@@ -149,9 +152,10 @@ class Database:
         """An open connection to the file, held under the directory lock until the block ends."""
         duckdb = _duckdb()
         with self._locked():
+            fresh_file = not self.path.exists()
             con = self._open()
             try:
-                if not self._migrated:
+                if not self._migrated or fresh_file:
                     try:
                         self._check_version(con)
                     except duckdb.Error as exc:
@@ -200,5 +204,5 @@ class Database:
         try:
             st = os.stat(self._generation_path)
         except FileNotFoundError:
-            return (0, 0, 0)
+            return NO_GENERATION
         return (st.st_ino, st.st_mtime_ns, st.st_size)

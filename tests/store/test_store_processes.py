@@ -140,3 +140,21 @@ def test_hashes_are_length_prefixed():
     assert stable_hash({"a": 1, "b": 2}) == stable_hash({"b": 2, "a": 1})
     assert stable_hash("1") != stable_hash(1)
     assert stable_hash(float("nan")) == stable_hash(float("nan"))
+
+
+def test_deleting_the_directory_starts_afresh_in_the_same_process(resume_dir):
+    import shutil
+
+    def run():
+        with pllm.resume_directory(resume_dir) as orch:
+            agt = orch.agent("w")
+            with agt.memoize() as mem:
+                mem.begin()
+                agt.get_msg_state().ask_llm("hello")
+            return orch.stats()
+
+    assert run().llm_calls == 1
+    assert run().memo_hits == 1
+    shutil.rmtree(resume_dir)  # what a user does to start over, kernel still running
+    assert run().llm_calls == 1, "nothing is replayed from a directory that no longer exists"
+    assert run().memo_hits == 1, "and the new directory works as before"
