@@ -156,7 +156,8 @@ def test_key_from_dotenv_file(resume_dir, protocol, fake, monkeypatch, tmp_path)
     from pllm_notebook.providers import keys
 
     monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv(KEY_ENV[protocol], raising=False)
+    monkeypatch.setenv(KEY_ENV[protocol], "placeholder")
+    monkeypatch.delenv(KEY_ENV[protocol])  # recorded, so the value .env sets is removed after the test
     monkeypatch.setattr(keys, "_dotenv_loaded", False)
     (tmp_path / ".env").write_text(f"{KEY_ENV[protocol]}=dotenv-key-123456\n")
     with open_dir(resume_dir, protocol, fake) as orch:
@@ -166,6 +167,17 @@ def test_key_from_dotenv_file(resume_dir, protocol, fake, monkeypatch, tmp_path)
         headers.get("authorization", "") + headers.get("x-goog-api-key", "") + headers.get("x-api-key", "")
     )
     assert_no_secret(resume_dir, "dotenv-key-123456")
+
+
+def test_a_key_echoed_in_an_error_is_masked(resume_dir, protocol, fake, vendor_env):
+    fake.script = [(401, f"Incorrect API key provided: {vendor_env}")]
+    with (
+        open_dir(resume_dir, protocol, fake) as orch,
+        pytest.raises(ProviderError, match=r"Incorrect API key provided: \*\*\*") as info,
+    ):
+        orch.agent("a").get_msg_state().ask_llm("hello")
+    assert vendor_env not in str(info.value) and info.value.status == 401
+    assert_no_secret(resume_dir)
 
 
 def test_instructions_and_history_reach_the_server(resume_dir, protocol, fake, vendor_env):

@@ -1,7 +1,7 @@
 """A threaded HTTP server on a free loopback port that answers like an LLM vendor, and counts requests.
 
 Behaviour is scripted per test: ``server.script`` is a list of actions used one per request (an int is an
-HTTP error status, ``"cut"`` cuts a stream off midway), ``server.latency_s`` delays every answer, and
+HTTP error status, ``(status, message)`` an error with that message, ``"cut"`` cuts a stream off midway), ``server.latency_s`` delays every answer, and
 ``server.reply_text(body, n)`` decides the answer text. The wire formats live in ``wire.py``.
 """
 
@@ -99,8 +99,10 @@ class _Handler(BaseHTTPRequestHandler):
         action, n = self.fake.next_action(seen)
         if self.fake.latency_s:
             time.sleep(self.fake.latency_s)
-        if isinstance(action, int) and action >= 400:
-            status, payload = wire.error(self.fake.protocol, action)
+        if isinstance(action, tuple) or (isinstance(action, int) and action >= 400):
+            status, payload = wire.error(
+                self.fake.protocol, *(action if isinstance(action, tuple) else (action,))
+            )
             self._json(status, payload, extra={"retry-after": "0"} if status == 429 else None)
             return
         streaming = body.get("stream") is True or ":streamGenerateContent" in url.path
