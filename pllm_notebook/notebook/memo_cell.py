@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..errors import PllmError, StoreError
+from ..errors import StoreError
 from ..events import MemoHit, MemoMiss, MemoSkipped, MemoStored
 from ..hashing import stable_hash
 from ..store import MemoRecord
@@ -26,7 +26,7 @@ from .capture import ReplayedResult, capture_outputs, flush_inline_figures, from
 from .cell_analysis import CellNames, analyze_cell
 from .fingerprint import Unfingerprintable, fingerprint
 from .session import NotebookSession
-from .variables import RestoredVariables, UnstorableVariables, load_variables, store_variables
+from .variables import UnstorableVariables, load_variables, store_variables
 
 if TYPE_CHECKING:
     from ..engine import Orchestrator
@@ -148,12 +148,10 @@ class _CellRun:
             responses = {r.call_id: r for r in MutationLog(ops=list(ops)).responses()}
             for agent in self.orch.agents.values():
                 responses.update((r.call_id, r) for r in agent.get_msg_state().responses())
-            restored = (
-                load_variables(payload["vars"], self.orch, responses, self.shell.user_ns, self._filename())
-                if self.options.keep_vars
-                else RestoredVariables({}, [], 0)
+            restored = load_variables(
+                payload["vars"], self.orch, responses, self.shell.user_ns, self._filename()
             )
-        except (PllmError, OSError, ValueError, KeyError, ImportError, AttributeError, EOFError) as exc:
+        except Exception as exc:  # unpickling runs arbitrary code: any failure means "run the cell instead"
             return f"the stored run cannot be read back ({type(exc).__name__}: {exc})", None
         self.orch.replay(ops)
         restored.apply(self.shell.user_ns)

@@ -122,3 +122,14 @@ def test_config_moves_the_resume_directory(shell, tmp_path, capsys):
     assert pllm.default_orchestrator().directory == (tmp_path / "elsewhere").resolve()
     shell.run_line_magic("pllm_config", "")
     assert "restore_vars = True" in capsys.readouterr().out
+
+
+def test_unreadable_stored_run_runs_the_cell_instead(shell, fresh_dir, capsys):
+    cell = "%%memoize\nkept = [1, 2, 3]\nprint('ran')\n"
+    run(shell, capsys, cell)
+    for blob in (fresh_dir / "blobs").rglob("*"):
+        if blob.is_file():
+            blob.write_bytes(b"damaged")
+    out = run(shell, capsys, cell)
+    assert "the stored run cannot be read back (IntegrityError" in out and "ran" in out
+    assert shell.user_ns["kept"] == [1, 2, 3]
