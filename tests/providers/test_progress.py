@@ -67,6 +67,7 @@ def test_cached_and_failed_calls_are_counted_apart():
     assert progress.finished and progress.text() == "5/5 calls done · 1 live · 3 cached · 1 errors"
 
 
+@pytest.mark.slow
 def test_bar_is_drawn_and_updated_in_a_real_kernel(resume_dir, tmp_path):
     import nbformat
     from nbclient import NotebookClient

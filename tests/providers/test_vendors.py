@@ -264,3 +264,12 @@ def test_semantic_cache_answers_a_rerun_without_a_request(resume_dir, protocol, 
         assert "".join(again) == streamed.final_answer and again.source == "exact"
     assert fake.count == 2
     assert_no_secret(resume_dir)
+
+
+def test_pil_images_are_sent_as_png(resume_dir, fake_factory, vendor_env):
+    image = pytest.importorskip("PIL.Image").new("RGB", (2, 2), (255, 0, 0))
+    fake = fake_factory("openai-chat")
+    with open_dir(resume_dir, "openai-chat", fake) as orch:
+        orch.agent("a").get_msg_state().ask_llm(("user", ["Which colour?", image]))
+    (part,) = [p for p in fake.seen[0].body["messages"][-1]["content"] if p["type"] == "image_url"]
+    assert part["image_url"]["url"].startswith("data:image/png;base64,iVBORw0KGgo")
