@@ -66,13 +66,17 @@ class Orchestrator:
             _configure_logging(log_level)
         self.directory = Path(directory).expanduser().resolve()
         self.provider = get_provider(provider, **(provider_options or {}))
-        self.provider.check_ready()
         self.default_model = llm or self.provider.default_model
         if not self.default_model:
             raise ConfigError(
                 f"provider {self.provider.name!r} has no default model; pass llm='<model name>' "
                 "(e.g. resume_directory(..., llm='llama3.2'))"
             )
+        check_model = getattr(self.provider, "check_model", None)  # a router checks the model's vendor
+        if callable(check_model):
+            check_model(self.default_model)
+        else:
+            self.provider.check_ready()
         self.store = open_resume_store(self.directory, cache_url)
         self.strategy = strategy
         self.hash_by = hash_by

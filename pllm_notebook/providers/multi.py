@@ -72,7 +72,11 @@ class MultiProvider(Provider):
 
     def check_ready(self) -> None:
         """Check the vendor of the default model now; others are checked before their first call."""
-        self.provider_for(route(self.default_model)[0])
+        self.check_model(self.default_model)
+
+    def check_model(self, model: str) -> None:
+        """Fail now if ``model`` cannot be routed or its vendor is not ready (a missing key, say)."""
+        self.provider_for(route(model)[0])
 
     def _target(self, request: LLMRequest) -> tuple[Provider, LLMRequest]:
         name, model = route(request.model)

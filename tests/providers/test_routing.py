@@ -106,3 +106,15 @@ def test_openai_compatible_says_what_is_missing(resume_dir, monkeypatch):
         pllm.resume_directory(resume_dir, provider="openai-compatible")
     with pytest.raises(ConfigError, match="llm="):
         pllm.resume_directory(resume_dir, provider="openai-compatible", base_url="http://127.0.0.1:9/v1")
+
+
+def test_multi_checks_the_key_of_the_model_asked_for_at_open(
+    resume_dir, fake_factory, vendor_env, monkeypatch
+):
+    anthropic = fake_factory("anthropic")
+    monkeypatch.delenv("OPENAI_API_KEY")
+    options = {"providers": {"anthropic": {"base_url": anthropic.url}}}
+    with pllm.resume_directory(resume_dir, provider="multi", llm="claude-haiku-4-5", **options) as orch:
+        assert orch.agent("a").get_msg_state().ask_llm("hi").provider == "anthropic"
+    with pytest.raises(MissingAPIKeyError, match="OPENAI_API_KEY"):
+        pllm.resume_directory(resume_dir / "other", provider="multi", llm="gpt-4.1", **options)
