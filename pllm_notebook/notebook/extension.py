@@ -8,6 +8,7 @@ from IPython.core.magic import Magics
 
 from .config_magics import ConfigMagics
 from .memoize_magics import MemoizeMagics
+from .progress import disable_progress, enable_progress
 from .session import NotebookSession
 from .stats_magics import StatsMagics
 
@@ -28,7 +29,10 @@ def _dashboard_magics() -> type[Magics] | None:
 
 
 def load(ipython: Any) -> None:
-    """Register ``%%memoize``, ``%pllm_stats``, ``%pllm_config`` (and the dashboard's magics) on ``ipython``."""
+    """Register the magics on ``ipython`` (the dashboard's too, if present) and turn on progress bars.
+
+    Progress bars appear in cells that make several LLM calls at once (concurrent strategy).
+    """
     if id(ipython) in _loaded:
         return
     session = NotebookSession(ipython)
@@ -43,6 +47,7 @@ def load(ipython: Any) -> None:
     for instance in magics:
         ipython.register_magics(instance)
     session.start()
+    enable_progress()
     _loaded[id(ipython)] = (session, magics)
 
 
@@ -53,6 +58,8 @@ def unload(ipython: Any) -> None:
         return
     session, magics = entry
     session.stop()
+    if not _loaded:
+        disable_progress()
     registered = ipython.magics_manager.magics
     for instance in magics:
         for kind, names in instance.magics.items():
