@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -46,6 +47,7 @@ SECRET_KEY_NAMES = re.compile(
 
 _SECRET_ENV_NAMES = re.compile(r"(?i)(api_?key|token|secret|password)$")
 _MIN_ENV_SECRET_LEN = 8
+_ENV_REFRESH_S = 1.0
 
 
 class Redactor:
@@ -62,6 +64,8 @@ class Redactor:
         self._patterns = [self._compile(p) for p in patterns]
         self._key_names = key_names
         self._environ = os.environ if environ is None else environ
+        self._env_pattern: re.Pattern[str] | None = None
+        self._env_read = -_ENV_REFRESH_S
 
     @staticmethod
     def _compile(pattern: str) -> re.Pattern[str]:
@@ -76,22 +80,28 @@ class Redactor:
         with self._lock:
             self._patterns = [*self._patterns, compiled]
 
-    def _env_secrets(self) -> list[str]:
-        return sorted(
-            (
-                v
-                for k, v in self._environ.items()
-                if _SECRET_ENV_NAMES.search(k) and len(v) >= _MIN_ENV_SECRET_LEN
-            ),
-            key=len,
-            reverse=True,
-        )
+    def _env_secrets(self) -> re.Pattern[str] | None:
+        """One pattern matching the value of every secret-named environment variable (re-read each second)."""
+        now = time.monotonic()
+        if now - self._env_read >= _ENV_REFRESH_S:
+            values = sorted(
+                {
+                    v
+                    for k, v in list(self._environ.items())
+                    if _SECRET_ENV_NAMES.search(k) and len(v) >= _MIN_ENV_SECRET_LEN
+                },
+                key=len,
+                reverse=True,
+            )
+            self._env_pattern = re.compile("|".join(map(re.escape, values))) if values else None
+            self._env_read = now
+        return self._env_pattern
 
     def redact_text(self, text: str) -> str:
         """``text`` with every secret it contains replaced by ``[REDACTED]``."""
-        for secret in self._env_secrets():
-            if secret in text:
-                text = text.replace(secret, REDACTED)
+        env_pattern = self._env_secrets()
+        if env_pattern is not None:
+            text = env_pattern.sub(REDACTED, text)
         for pattern in self._patterns:
             text = pattern.sub(REDACTED, text)
         return text
