@@ -273,3 +273,15 @@ def test_pil_images_are_sent_as_png(resume_dir, fake_factory, vendor_env):
         orch.agent("a").get_msg_state().ask_llm(("user", ["Which colour?", image]))
     (part,) = [p for p in fake.seen[0].body["messages"][-1]["content"] if p["type"] == "image_url"]
     assert part["image_url"]["url"].startswith("data:image/png;base64,iVBORw0KGgo")
+
+
+def test_sampling_options_reach_the_server_under_the_vendor_names(resume_dir, protocol, fake, vendor_env):
+    with open_dir(resume_dir, protocol, fake) as orch:
+        orch.agent("a").get_msg_state().ask_llm("hello", temperature=0.25, max_tokens=77)
+    body = fake.seen[0].body
+    if protocol == "google":
+        assert body["generationConfig"]["temperature"] == 0.25
+        assert body["generationConfig"]["maxOutputTokens"] == 77
+    else:
+        assert body["temperature"] == 0.25
+        assert body["max_output_tokens" if protocol == "openai" else "max_tokens"] == 77
