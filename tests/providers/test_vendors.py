@@ -285,3 +285,18 @@ def test_sampling_options_reach_the_server_under_the_vendor_names(resume_dir, pr
     else:
         assert body["temperature"] == 0.25
         assert body["max_output_tokens" if protocol == "openai" else "max_tokens"] == 77
+
+
+def test_stream_inside_a_memo_block_replays_its_pieces(resume_dir, fake_factory, vendor_env):
+    fake = fake_factory("anthropic")
+
+    def run() -> list[str]:
+        with open_dir(resume_dir, "anthropic", fake) as orch, orch.agent("a") as agt:
+            with agt.memoize("v1") as mem:
+                mem.begin()
+                agt.get_msg_state().ask_llm("a long story", stream=True)
+            return list(agt.get_msg_state()[-1])
+
+    pieces = run()
+    assert len(pieces) > 3 and fake.count == 1
+    assert run() == pieces and fake.count == 1
