@@ -59,7 +59,6 @@ class AnthropicProvider(SDKProvider):
     name = "anthropic"
     default_model = "claude-haiku-4-5"
     key_env = ("ANTHROPIC_API_KEY",)
-    extra = "anthropic"
 
     def sdk(self) -> ModuleType:
         return import_sdk("anthropic", "anthropic")

@@ -55,7 +55,6 @@ class GoogleGenAIProvider(SDKProvider):
     name = "google"
     default_model = "gemini-2.5-flash"
     key_env = ("GOOGLE_API_KEY", "GEMINI_API_KEY")
-    extra = "google"
 
     def sdk(self) -> ModuleType:
         return import_sdk("google.genai", "google")

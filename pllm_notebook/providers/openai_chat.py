@@ -66,7 +66,6 @@ class OpenAIChatProvider(SDKProvider):
     name = "openai-chat"
     default_model = "gpt-4o-mini"
     key_env = ("OPENAI_API_KEY",)
-    extra = "openai"
 
     def sdk(self) -> ModuleType:
         return import_sdk("openai", "openai")

@@ -75,7 +75,6 @@ class OpenAIResponsesProvider(SDKProvider):
     name = "openai"
     default_model = "gpt-4o-mini"
     key_env = ("OPENAI_API_KEY",)
-    extra = "openai"
 
     def sdk(self) -> ModuleType:
         return import_sdk("openai", "openai")

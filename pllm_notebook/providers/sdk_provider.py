@@ -68,7 +68,6 @@ class SDKProvider(Provider):
     """
 
     key_env: tuple[str, ...] = ()
-    extra: str = ""
 
     def __init__(
         self,
