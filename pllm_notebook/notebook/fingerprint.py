@@ -55,7 +55,7 @@ def _array(value: Any) -> str:
         return _object_values(value)
     data = np.ascontiguousarray(value)
     header = f"ndarray|{data.dtype.str}|{data.shape}".encode()
-    return _digest(header, memoryview(data).cast("B"))
+    return _digest(header, memoryview(data.reshape(-1).view(np.uint8)))
 
 
 def _object_values(values: Any) -> str:
@@ -112,8 +112,10 @@ def _series(value: Any) -> str:
 
 
 def _pandas(value: Any) -> str | None:
-    """A frame, series or index from memory; ``None`` (so it is pickled instead) for anything else,
-    including exotic column types pandas cannot hash."""
+    """A frame, series or index hashed from memory, or ``None`` so that it is pickled instead.
+
+    ``None`` also covers exotic column types that pandas cannot hash.
+    """
     pd = sys.modules["pandas"]
     try:
         if isinstance(value, pd.DataFrame):

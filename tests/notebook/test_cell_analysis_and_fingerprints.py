@@ -50,6 +50,23 @@ def test_frame_fingerprint_follows_content_not_identity():
     assert fingerprint(text) != fingerprint(frame)
 
 
+def test_dates_and_nullable_columns_are_fingerprinted():
+    frame = pd.DataFrame(
+        {
+            "when": pd.date_range("2024-01-01", periods=1000, freq="h"),
+            "when_utc": pd.date_range("2024-01-01", periods=1000, freq="h", tz="UTC"),
+            "count": pd.array(range(1000), dtype="Int64"),
+        }
+    )
+    changed = frame.copy()
+    changed.loc[10, "count"] = None
+    assert fingerprint(frame) == fingerprint(frame.copy())
+    assert fingerprint(changed) != fingerprint(frame)
+    assert fingerprint(np.array(["2024-01-01"], dtype="datetime64[D]")) != fingerprint(
+        np.array(["2024-01-02"], dtype="datetime64[D]")
+    )
+
+
 def test_array_fingerprint_sees_dtype_shape_and_values():
     base = np.arange(12, dtype=np.int64)
     assert fingerprint(base) == fingerprint(base.copy())
