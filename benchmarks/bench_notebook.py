@@ -115,6 +115,7 @@ def bench_quickstart() -> None:
     """Run the quickstart twice with run_demo.py's machinery (offline provider, default 1.0 s latency)."""
     spec = importlib.util.spec_from_file_location("run_demo", REPO / "notebooks" / "run_demo.py")
     run_demo = importlib.util.module_from_spec(spec)
+    sys.modules["run_demo"] = run_demo
     spec.loader.exec_module(run_demo)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
