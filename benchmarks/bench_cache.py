@@ -174,7 +174,7 @@ model_path, quick = sys.argv[1], sys.argv[2] == "1"
 class LocalMiniLM:
     model_id = "sentence-transformers/all-MiniLM-L6-v2"
     def __init__(self):
-        self.model = TextEmbedding(self.model_id, specific_model_path=model_path)
+        self.model = TextEmbedding(self.model_id, specific_model_path=model_path, threads=1)
     def embed(self, text):
         return list(self.model.embed([text]))[0].tolist()
 

@@ -66,13 +66,19 @@ class FastEmbedEmbedder:
     """A fastembed (ONNX) sentence-embedding model, loaded on first use.
 
     ``model_path`` (or the environment variable ``PLLM_EMBEDDING_MODEL_PATH``) is a local folder holding
-    the model's ONNX export and tokenizer, such as ``all-MiniLM-L6-v2-onnx``.
+    the model's ONNX export and tokenizer, such as ``all-MiniLM-L6-v2-onnx``. ``threads`` is onnxruntime's
+    thread count: one (the default) embeds a single query fastest on a busy machine and leaves no spinning
+    worker threads to slow the vector search that follows; raise it (or None: all cores) for large batches.
     """
 
     def __init__(
-        self, model_name: str = DEFAULT_EMBEDDING_MODEL, model_path: str | os.PathLike | None = None
+        self,
+        model_name: str = DEFAULT_EMBEDDING_MODEL,
+        model_path: str | os.PathLike | None = None,
+        threads: int | None = 1,
     ):
         self.model_name = model_name
+        self.threads = threads
         self._model_path = Path(model_path).expanduser() if model_path else None
         self._model: Any = None
         self._lock = threading.Lock()
@@ -103,15 +109,15 @@ class FastEmbedEmbedder:
                     f"no ONNX model in {path} (from model_path= or {MODEL_PATH_ENV}); point it at a folder "
                     "holding model.onnx and tokenizer.json"
                 )
-            return TextEmbedding(self.model_name, specific_model_path=str(path))
+            return TextEmbedding(self.model_name, specific_model_path=str(path), threads=self.threads)
         try:
-            return TextEmbedding(self.model_name, local_files_only=True)
+            return TextEmbedding(self.model_name, local_files_only=True, threads=self.threads)
         except Exception:  # no local copy in fastembed's cache: download only if the hub answers
             if (
                 os.environ.get("HF_HUB_OFFLINE", "").upper() not in ("1", "TRUE", "YES", "ON")
                 and _hub_reachable()
             ):
-                return TextEmbedding(self.model_name)
+                return TextEmbedding(self.model_name, threads=self.threads)
         raise ConfigError(
             f"cannot load the embedding model {self.model_name!r}: it is not in fastembed's cache and the "
             f"model hub cannot be reached. Point at a local ONNX folder with "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import textwrap
+import time
 
 from pllm_notebook import DuckDBStorage, SemanticCache
 from pllm_notebook.cache import CacheConfig
@@ -124,3 +125,17 @@ def test_a_damaged_store_fails_open(resume_dir, real_embedder, events):
     stages = {e.stage for e in events if isinstance(e, CacheError)}
     assert {"sync", "store"} <= stages
     assert cache.stats().errors >= 2
+
+
+def test_ttl_on_duckdb_hides_expired_entries_and_purges_them_on_write(resume_dir, real_embedder):
+    cache = SemanticCache(
+        storage=DuckDBStorage(resume_dir), config=CacheConfig(default_ttl=2.0), embedder=real_embedder
+    )
+    calls = []
+    cached = cache.wrap(lambda **kw: calls.append(kw) or {"n": len(calls)})
+    cached(model="m", messages=user(Q), cache_context={})
+    assert cached(model="m", messages=user(Q), cache_context={}) == {"n": 1}
+    [entry] = cache.entries("default")
+    time.sleep(max(0.0, entry.expires - time.time()) + 0.05)
+    assert cached(model="m", messages=user(Q), cache_context={}) == {"n": 2}, "expired: live again"
+    assert cache.namespaces() == {"default": 1}, "the write purged the expired entry"

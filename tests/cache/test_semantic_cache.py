@@ -322,3 +322,11 @@ def test_openai_sdk_client_through_the_cache_with_metrics(embedder):
         if metrics_server is not None:
             metrics_server.shutdown()
             metrics_server.server_close()
+
+
+def test_similar_on_an_in_memory_storage(cache):
+    cached = cache.wrap(FakeLLM())
+    for prompt in (Q, "Who wrote Hamlet?", "Name a prime number."):
+        cached(model="m", messages=user(prompt), cache_context={})
+    found = cache.similar("French capital city", k=2)
+    assert [s.entry.prompt_text for s in found][0] == Q and found[0].similarity > found[1].similarity
