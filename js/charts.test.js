@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { chartSvg, histogramBins, histogramSvg, sparklinePoints, sparklineSvg } from "./dashboard.js";
+import { histogramBins, histogramSvg, sparklinePoints, sparklineSvg } from "./dashboard.js";
 
 test("sparkline points span the width with 1 at the top and 0 at the bottom", () => {
   assert.equal(sparklinePoints([0, 0.5, 1], 100, 40), "0,40 50,20 100,0");
@@ -25,9 +25,4 @@ test("histogram draws hit bars, near-miss bars and the threshold line", () => {
   assert.equal((svg.match(/class="miss"/g) || []).length, 1);
   assert.match(svg, /class="threshold" x1="200"/);
   assert.doesNotMatch(histogramSvg([], [], null), /threshold/);
-});
-
-test("chartSvg picks the chart by kind", () => {
-  assert.match(chartSvg({ kind: "histogram", values: [0.95], other_values: [], threshold: 0.9 }), /data-hits="1"/);
-  assert.match(chartSvg({ kind: "sparkline", values: [0.5] }), /data-points="1"/);
 });

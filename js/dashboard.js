@@ -1,7 +1,8 @@
-// The dashboard's front end: one ES module for the Panel JSComponents of pllm_notebook/dashboard/components.py
-// (a component's ESM cannot import a sibling file, so everything lives here). Python pushes data (feed rows, chart
-// values, headline figures, table rows) at most a few times a second; `render` draws it and redraws on each push.
-// The browser never asks for data. Everything except `render` is a pure function, tested by `node --test js/`.
+// The dashboard's front end: one ES module for the Panel JSComponent `Part` of pllm_notebook/dashboard/components.py
+// (a component's ESM cannot import a sibling file, so everything lives here). Each part has a `kind` ("live": the
+// headline cards, charts, activity feed and per-cell table; "table"; "text") and a `data` string: JSON that Python
+// pushes at most a few times a second. `render` draws it and redraws on each push; the browser never asks for data.
+// Everything except `render` is a pure function, tested by `node --test js/`.
 
 export const COLUMNS = ["time", "agent", "cell / block", "kind", "model", "latency", "tokens", "prompt / detail"];
 
@@ -170,14 +171,6 @@ export function histogramSvg(hits, misses, threshold, width = 240, height = 60, 
   );
 }
 
-/** The chart `model.kind` names, as an SVG string. */
-export function chartSvg(model) {
-  if (model.kind === "histogram") {
-    return histogramSvg(model.values, model.other_values, model.threshold, model.width || 240);
-  }
-  return sparklineSvg(model.values, model.width || 240);
-}
-
 const BLOCK_STYLE = `
 .pllm-cards { display: grid; grid-template-columns: repeat(6, minmax(110px, 1fr)); gap: 6px; font-family: system-ui, sans-serif; }
 .pllm-card { background: #f9fafb; border: 1px solid #e5e7eb; border-radius: 6px; padding: 4px 8px; }
@@ -217,46 +210,57 @@ export function textHtml(text) {
   return text ? `<pre class="pllm-entry">${escapeHtml(text)}</pre>` : "";
 }
 
-/** The block `model.kind` names, as HTML. */
-export function blockHtml(model) {
-  if (model.kind === "cards") return cardsHtml(model.items);
-  if (model.kind === "text") return textHtml(model.text);
-  return tableHtml(model.columns, model.rows, model.empty);
+const LIVE_STYLE = `
+.pllm-charts { display: flex; gap: 12px; margin: 6px 0; }
+.pllm-section { font: 600 13px system-ui, sans-serif; margin: 8px 0 4px; }
+`;
+
+/** The live part of the dashboard: headline cards, the two charts, the activity feed, the per-cell table. */
+export function liveHtml(d) {
+  const chart = (caption, svg) => `<div class="pllm-chart"><div class="caption">${escapeHtml(caption)}</div>${svg}</div>`;
+  return (
+    cardsHtml(d.headlines) +
+    '<div class="pllm-charts">' +
+    chart("hit rate over time", sparklineSvg(d.hit_rate, 260, 60)) +
+    chart(
+      "similarity of semantic hits (grey: near misses, red: threshold)",
+      histogramSvg(d.similarities, d.miss_similarities, d.threshold, 260, 60),
+    ) +
+    "</div>" +
+    '<div class="pllm-section">Activity</div>' +
+    `<div class="pllm-feed">${feedHtml(d.feed, d.limit)}</div>` +
+    '<div class="pllm-section">Memoized cells and blocks</div>' +
+    tableHtml(d.cell_columns, d.cells, "no memoized cell has run yet")
+  );
 }
 
-const STYLES = { feed: FEED_STYLE, sparkline: CHART_STYLE, histogram: CHART_STYLE };
-
-/** The HTML of a component, chosen by `model.kind`. */
-export function componentHtml(model) {
-  if (model.kind === "feed") return feedHtml(model.rows, model.limit);
-  if (model.kind === "sparkline" || model.kind === "histogram") return chartSvg(model);
-  return blockHtml(model);
+/** The HTML of a part of kind `kind` ("live", "table" or "text") showing `data`. */
+export function componentHtml(kind, data) {
+  const d = data || {};
+  if (kind === "live") return liveHtml(d);
+  if (kind === "text") return textHtml(d.text);
+  return tableHtml(d.columns, d.rows, d.empty);
 }
 
-const WATCHED = {
-  feed: ["rows", "limit"],
-  sparkline: ["values", "caption"],
-  histogram: ["values", "other_values", "threshold", "caption"],
-  cards: ["items"],
-  table: ["columns", "rows", "empty"],
-  text: ["text"],
-};
+/** `model.data` parsed; a malformed push shows as empty rather than breaking the page. */
+export function parseData(text) {
+  try {
+    return JSON.parse(text || "null") || {};
+  } catch {
+    return {};
+  }
+}
 
-/** Panel JSComponent entry point: draw now and on every push of the component's data. */
+/** Panel JSComponent entry point: draw now and on every push of `data`. */
 export function render({ model, el }) {
   const style = document.createElement("style");
-  style.textContent = STYLES[model.kind] || BLOCK_STYLE;
+  style.textContent = FEED_STYLE + CHART_STYLE + BLOCK_STYLE + LIVE_STYLE;
   const root = document.createElement("div");
-  root.className = model.kind === "feed" ? "pllm-feed" : model.kind === "sparkline" || model.kind === "histogram" ? "pllm-chart" : `pllm-block pllm-${model.kind}`;
-  const caption = document.createElement("div");
-  caption.className = "caption";
-  const body = document.createElement("div");
-  root.append(caption, body);
+  root.className = `pllm-${model.kind}`;
   const draw = () => {
-    caption.textContent = model.caption || "";
-    body.innerHTML = componentHtml(model);
+    root.innerHTML = componentHtml(model.kind, parseData(model.data));
   };
   draw();
-  for (const name of WATCHED[model.kind] || []) model.on(name, draw);
+  model.on("data", draw);
   el.append(style, root);
 }

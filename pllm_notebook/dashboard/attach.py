@@ -6,7 +6,7 @@
 - Anywhere else (a script in a terminal): a one-line ``[DASH]`` status on stderr.
 
 One :class:`DashboardModel` is kept per orchestrator, so showing the dashboard twice shows the same
-figures; it starts from the orchestrator's totals so far.
+figures. Its totals are the orchestrator's own counters (read once per batch, not counted twice).
 """
 
 from __future__ import annotations
@@ -72,14 +72,19 @@ def detect_mode() -> str:
     return "widget"
 
 
+def new_model(orch: Any) -> DashboardModel:
+    """A dashboard model (not started) for ``orch``'s events, with ``orch``'s own counters as totals."""
+    return DashboardModel(
+        str(orch.directory), event_bus=orch.bus, stats_source=lambda: (orch.stats(), orch.stats_by_label())
+    )
+
+
 def model_for(orch: Any) -> DashboardModel:
-    """The running dashboard model of ``orch``, created (from its totals so far) on first use."""
+    """The running dashboard model of ``orch``, created on first use."""
     with _models_lock:
         model = _models.get(orch)
         if model is None:
-            model = DashboardModel(str(orch.directory), event_bus=orch.bus)
-            model.seed(orch.stats(), orch.stats_by_label())
-            _models[orch] = model.start()
+            model = _models[orch] = new_model(orch).start()
         return model
 
 

@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..engine.stats import Stats, StatsCollector
@@ -41,6 +41,8 @@ SERIES_SIZE = 300
 SIMILARITY_SIZE = 2000
 UPDATE_INTERVAL_S = 0.3
 """Listeners hear at most about three updates a second, however fast events arrive."""
+BUSY_FACTOR = 20
+"""After a batch that took t seconds the next waits at least ``BUSY_FACTOR * t``."""
 
 _CALL_KIND = {"live": "done", "exact": "exact hit", "semantic": "semantic hit", "memo": "replayed"}
 
@@ -61,7 +63,7 @@ class FeedRow:
     text: str = ""
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return dict(self.__dict__)  # dataclasses.asdict deep-copies: 40x slower, and the fields are flat
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,8 @@ def _snippet(text: str, n: int = 120) -> str:
 
 
 Listener = Callable[[Snapshot], None]
+StatsSource = Callable[[], tuple[Stats, dict[str, Stats]]]
+"""Where totals come from when someone already counts them (an orchestrator): ``() -> (total, by_label)``."""
 
 
 class DashboardModel:
@@ -122,15 +126,17 @@ class DashboardModel:
         event_bus: EventBus | None = None,
         feed_size: int = FEED_SIZE,
         interval_s: float = UPDATE_INTERVAL_S,
+        stats_source: StatsSource | None = None,
     ) -> None:
         self.directory = str(directory)
         self._bus = event_bus or bus
         self._feed_size = feed_size
         self._interval_s = interval_s
         self._inbox: collections.deque[Event] = collections.deque()
-        self._collector = StatsCollector(self.directory)
+        self._stats_source = stats_source
+        self._collector = None if stats_source is not None else StatsCollector(self.directory)
         self._feed: collections.deque[FeedRow] = collections.deque(maxlen=feed_size)
-        self._in_flight: dict[str, FeedRow] = {}
+        self._in_flight: dict[str, FeedRow | None] = {}
         self._memo_rows: dict[str, FeedRow] = {}
         self._series: collections.deque[float] = collections.deque(maxlen=SERIES_SIZE)
         self._similarities: collections.deque[float] = collections.deque(maxlen=SIMILARITY_SIZE)
@@ -140,7 +146,7 @@ class DashboardModel:
         self._version = 0
         self._state_lock = threading.Lock()
         self._listeners: tuple[Listener, ...] = ()
-        self._snapshot = self._build_snapshot()
+        self._snapshot = self._build_snapshot(*self._stats())
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._unsubscribe: Callable[[], None] | None = None
@@ -172,11 +178,16 @@ class DashboardModel:
         self.flush()
 
     def _run(self) -> None:
-        while not self._stop.wait(self._interval_s):
+        delay = self._interval_s
+        while not self._stop.wait(delay):
+            started = time.perf_counter()
             try:
                 self.flush()
             except Exception:  # the dashboard must keep running whatever one update does
                 log.exception("dashboard update failed")
+            # a slow batch (many events, a busy machine) spaces the next one out: the dashboard's share
+            # of the interpreter stays under 1 / BUSY_FACTOR, whatever the event rate
+            delay = max(self._interval_s, BUSY_FACTOR * (time.perf_counter() - started))
 
     def add_listener(self, fn: Listener) -> Callable[[], None]:
         """Call ``fn(snapshot)`` after each batch of events (from the model's thread); returns a remover."""
@@ -188,13 +199,6 @@ class DashboardModel:
                 self._listeners = tuple(f for f in self._listeners if f is not fn)
 
         return remove
-
-    def seed(self, totals: Stats, by_label: dict[str, Stats]) -> None:
-        """Start the counts from what happened before the dashboard was opened (the feed starts empty)."""
-        with self._state_lock:
-            self._collector.total = replace(totals)
-            self._collector.by_label = {label: replace(s) for label, s in by_label.items()}
-            self._snapshot = self._build_snapshot()
 
     # -- folding events in -----------------------------------------------------------------------
 
@@ -209,19 +213,24 @@ class DashboardModel:
 
     def apply(self, events: Iterable[Event]) -> Snapshot:
         """Fold ``events`` in (in order), publish a new snapshot and tell the listeners."""
+        events = list(events)
+        if not events:
+            return self._snapshot
         with self._state_lock:
-            changed = False
-            for event in events:
-                self._collector(event)
-                self._fold(event)
-                changed = True
-            if not changed:
-                return self._snapshot
-            rate = hit_rate(self._collector.total)
+            quiet = len(events) - self._feed_size  # in a burst, only the newest events can stay on the feed
+            for i, event in enumerate(events):
+                if self._collector is not None:
+                    self._collector(event)
+                if i < quiet:
+                    self._track(event)
+                else:
+                    self._fold(event)
+            totals, by_label = self._stats()
+            rate = hit_rate(totals)
             if rate is not None:
                 self._series.append(rate)
             self._version += 1
-            self._snapshot = snapshot = self._build_snapshot()
+            self._snapshot = snapshot = self._build_snapshot(totals, by_label)
             listeners = self._listeners
         for fn in listeners:
             try:
@@ -287,6 +296,22 @@ class DashboardModel:
         elif isinstance(event, AgentMessage):
             self._row(event, "message", agent=event.agent, text=_snippet(event.text))
 
+    def _track(self, event: Event) -> None:
+        """Keep in-flight calls and similarities right for an event that gets no feed row of its own."""
+        if isinstance(event, LLMCallStarted):
+            self._in_flight[event.call_id] = None
+        elif isinstance(event, LLMCallFinished):
+            self._in_flight.pop(event.call_id, None)
+        elif isinstance(event, CacheLookup):
+            self._note_similarity(event)
+
+    def _note_similarity(self, event: CacheLookup) -> None:
+        if event.threshold is not None:
+            self._threshold = event.threshold
+        if event.similarity is not None:
+            target = self._similarities if event.outcome == "semantic" else self._miss_similarities
+            target.append(event.similarity)
+
     def _finish_call(self, event: LLMCallFinished) -> None:
         row = self._in_flight.pop(event.call_id, None)
         if row is None:
@@ -301,11 +326,7 @@ class DashboardModel:
             row.text = _snippet(event.error)
 
     def _cache_lookup(self, event: CacheLookup) -> None:
-        if event.threshold is not None:
-            self._threshold = event.threshold
-        if event.similarity is not None:
-            target = self._similarities if event.outcome == "semantic" else self._miss_similarities
-            target.append(event.similarity)
+        self._note_similarity(event)
         if self._in_flight:
             return  # an engine call: its own row shows the outcome when it finishes
         kind = {"exact": "exact hit", "semantic": "semantic hit"}.get(event.outcome, f"cache {event.outcome}")
@@ -320,11 +341,15 @@ class DashboardModel:
             text=_snippet(event.prompt),
         )
 
-    def _build_snapshot(self) -> Snapshot:
-        totals = replace(self._collector.total)
+    def _stats(self) -> tuple[Stats, dict[str, Stats]]:
+        if self._stats_source is not None:
+            return self._stats_source()
+        return replace(self._collector.total), self._collector.by_label
+
+    def _build_snapshot(self, totals: Stats, by_label: dict[str, Stats]) -> Snapshot:
         cells = tuple(
             CellRow(label, s.memo_hits, s.memo_misses, s.last_miss_reason, s.time_saved_s)
-            for label, s in self._collector.by_label.items()
+            for label, s in by_label.items()
             if s.memo_hits or s.memo_misses or s.memo_skipped
         )
         return Snapshot(

@@ -3,7 +3,9 @@
 A :class:`DashboardView` draws :class:`~pllm_notebook.dashboard.model.Snapshot` objects. In a notebook it
 is updated straight from the model's thread (Panel sends the change over the kernel's comm, so the page
 moves while a cell runs); under ``panel serve`` each session's view is updated on its own document's
-event loop. Panel's resources are inlined: nothing is fetched from a CDN.
+event loop. Panel's resources are inlined: nothing is fetched from a CDN. Every part that changes is a
+:class:`~pllm_notebook.dashboard.components.Part` fed with data, never an HTML pane (a Panel HTML pane
+re-sends its stylesheets on each change, and those point at a CDN).
 """
 
 from __future__ import annotations
@@ -13,13 +15,12 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict
 from typing import Any
 
 import panel as pn
 
 from .cache_browser import CacheBrowser
-from .components import ActivityFeed, Block, Chart
+from .components import Part
 from .formatting import CELL_COLUMNS, cell_rows, headlines
 from .model import DashboardModel, Snapshot
 
@@ -27,7 +28,9 @@ _extension_lock = threading.Lock()
 _extension_loaded = False
 
 CACHE_REFRESH_S = 1.0
-"""The cache browser's namespace table is re-read at most this often."""
+"""The cache browser's tables are re-read at most this often."""
+FEED_SHOWN = 100
+"""How many of the newest feed rows are sent to the page."""
 
 
 def ensure_extension() -> None:
@@ -39,10 +42,16 @@ def ensure_extension() -> None:
             _extension_loaded = True
 
 
-def _table(columns: list[str], empty: str, css_class: str) -> Block:
-    return Block(
-        kind="table", columns=columns, empty=empty, css_classes=[css_class], sizing_mode="stretch_width"
-    )
+class _Table:
+    """A table part: fixed columns, rows pushed as they change."""
+
+    def __init__(self, columns: list[str], empty: str, css_class: str) -> None:
+        self.columns = columns
+        self.part = Part(kind="table", css_classes=[css_class], sizing_mode="stretch_width")
+        self.show([], empty)
+
+    def show(self, rows: list[list[Any]], empty: str) -> None:
+        self.part.show(columns=self.columns, rows=[[str(c) for c in row] for row in rows], empty=empty)
 
 
 class DashboardView:
@@ -52,44 +61,35 @@ class DashboardView:
         ensure_extension()
         self.model = model
         self.browser = browser
-        snap = model.snapshot
-        self.headlines = Block(kind="cards", css_classes=["pllm-headlines"], sizing_mode="stretch_width")
-        self.sparkline = Chart(kind="sparkline", caption="hit rate over time", width=260, height=80)
-        self.histogram = Chart(
-            kind="histogram", caption="similarity of semantic hits (red: threshold)", width=260, height=90
-        )
-        self.feed = ActivityFeed(sizing_mode="stretch_width", min_height=120)
-        self.cells = _table(list(CELL_COLUMNS), "no memoized cell has run yet", "pllm-cells")
+        self.live = Part(kind="live", css_classes=["pllm-live"], sizing_mode="stretch_width", min_height=300)
         self._last_cache_refresh = 0.0
         sections: list[Any] = [
             pn.pane.HTML(f"<b>pllm dashboard</b> <small>{html.escape(title or model.directory)}</small>"),
-            self.headlines,
-            pn.Row(self.sparkline, self.histogram),
-            pn.pane.HTML("<b>Activity</b>"),
-            self.feed,
-            pn.pane.HTML("<b>Memoized cells and blocks</b>"),
-            self.cells,
+            self.live,
         ]
         if browser is not None:
             sections += [pn.pane.HTML("<b>Cache browser</b>"), self._cache_section()]
         self.layout = pn.Column(*sections, sizing_mode="stretch_width", css_classes=["pllm-dashboard"])
-        self.update(snap)
+        self.update(model.snapshot)
 
     # -- live figures ----------------------------------------------------------------------------
 
     def update(self, snap: Snapshot) -> None:
         """Show ``snap``; called from the model's thread (notebook) or the session's loop (server)."""
-        self.headlines.items = [asdict(h) for h in headlines(snap)]
-        self.sparkline.values = list(snap.hit_rate_series)
-        self.histogram.param.update(
-            values=list(snap.semantic_similarities),
-            other_values=list(snap.miss_similarities),
-            threshold=snap.threshold
-            if snap.threshold is not None or self.browser is None
-            else self.browser.threshold,
+        threshold = snap.threshold
+        if threshold is None and self.browser is not None:
+            threshold = self.browser.threshold
+        self.live.show(
+            headlines=[{"key": h.key, "caption": h.caption, "value": h.value} for h in headlines(snap)],
+            hit_rate=list(snap.hit_rate_series),
+            similarities=list(snap.semantic_similarities),
+            miss_similarities=list(snap.miss_similarities),
+            threshold=threshold,
+            feed=[r.as_dict() for r in snap.feed[:FEED_SHOWN]],
+            limit=FEED_SHOWN,
+            cell_columns=list(CELL_COLUMNS),
+            cells=[list(r.values()) for r in cell_rows(snap)],
         )
-        self.feed.rows = [r.as_dict() for r in snap.feed]
-        self.cells.rows = [list(r.values()) for r in cell_rows(snap)]
         if self.browser is not None and time.monotonic() - self._last_cache_refresh >= CACHE_REFRESH_S:
             self.refresh_cache()
 
@@ -105,19 +105,19 @@ class DashboardView:
     # -- cache browser ---------------------------------------------------------------------------
 
     def _cache_section(self) -> pn.Column:
-        self.namespaces = _table(["namespace", "entries"], "the cache is empty", "pllm-namespaces")
+        self.namespaces = _Table(["namespace", "entries"], "the cache is empty", "pllm-namespaces")
         self.namespace_select = pn.widgets.Select(name="namespace", options=[], width=220)
         self.invalidate_namespace_button = pn.widgets.Button(
             name="Invalidate namespace", button_type="danger", width=180
         )
-        self.entries = _table(
+        self.entries = _Table(
             ["id", "created", "hits", "last hit", "model", "prompt"], "pick a namespace", "pllm-entries"
         )
         self.search_input = pn.widgets.TextInput(
             name="search the cache by meaning", placeholder="text", width=360
         )
         self.search_button = pn.widgets.Button(name="Search", button_type="primary", width=90)
-        self.search_results = _table(
+        self.search_results = _Table(
             ["similarity", "id", "namespace", "prompt", "response"], "no search yet", "pllm-search"
         )
         self.entry_input = pn.widgets.TextInput(
@@ -127,8 +127,8 @@ class DashboardView:
         self.invalidate_entry_button = pn.widgets.Button(
             name="Invalidate entry", button_type="danger", width=140
         )
-        self.entry_detail = Block(kind="text", css_classes=["pllm-entry"], sizing_mode="stretch_width")
-        self.cache_message = Block(
+        self.entry_detail = Part(kind="text", css_classes=["pllm-entry"], sizing_mode="stretch_width")
+        self.cache_message = Part(
             kind="text", css_classes=["pllm-cache-message"], sizing_mode="stretch_width"
         )
         self.namespace_select.param.watch(lambda _e: self._show_entries(), "value")
@@ -138,11 +138,11 @@ class DashboardView:
         self.inspect_button.on_click(lambda _e: self._inspect())
         self.invalidate_entry_button.on_click(lambda _e: self._invalidate_entry())
         return pn.Column(
-            self.namespaces,
+            self.namespaces.part,
             pn.Row(self.namespace_select, self.invalidate_namespace_button, align="end"),
-            self.entries,
+            self.entries.part,
             pn.Row(self.search_input, self.search_button, align="end"),
-            self.search_results,
+            self.search_results.part,
             pn.Row(self.entry_input, self.inspect_button, self.invalidate_entry_button, align="end"),
             self.entry_detail,
             self.cache_message,
@@ -154,7 +154,7 @@ class DashboardView:
         assert self.browser is not None
         self._last_cache_refresh = time.monotonic()
         infos = self.browser.namespaces()
-        self.namespaces.rows = [[i.name, str(i.entries)] for i in infos]
+        self.namespaces.show([[i.name, i.entries] for i in infos], "the cache is empty")
         names = [i.name for i in infos]
         current = self.namespace_select.value
         if names != self.namespace_select.options:
@@ -166,16 +166,15 @@ class DashboardView:
         assert self.browser is not None
         namespace = self.namespace_select.value
         rows = self.browser.entries(namespace) if namespace else []
-        self.entries.param.update(
-            rows=[[r.entry_id, r.created, str(r.hits), r.last_hit, r.model, r.prompt] for r in rows],
-            empty="no entries in this namespace" if namespace else "pick a namespace",
+        self.entries.show(
+            [[r.entry_id, r.created, r.hits, r.last_hit, r.model, r.prompt] for r in rows],
+            "no entries in this namespace" if namespace else "pick a namespace",
         )
 
     def _report(self, text: str) -> None:
-        self.cache_message.text = text
+        self.cache_message.show(text=text)
 
     def _guarded(self, action: Callable[[], None]) -> None:
-        assert self.browser is not None
         try:
             action()
         except Exception as exc:  # shown on the page: the user clicked, the user should see why it failed
@@ -200,30 +199,33 @@ class DashboardView:
                 self._report("type some text to search for")
                 return
             hits = self.browser.search(text, namespace=self.namespace_select.value or None)
-            self.search_results.param.update(
-                rows=[[f"{h.similarity:.3f}", h.entry_id, h.namespace, h.prompt, h.response] for h in hits],
-                empty="no similar entry",
+            self.search_results.show(
+                [[f"{h.similarity:.3f}", h.entry_id, h.namespace, h.prompt, h.response] for h in hits],
+                "no similar entry",
             )
 
         self._guarded(run)
 
+    def _entry_id(self) -> str:
+        return (self.entry_input.value_input or self.entry_input.value).strip()
+
     def _inspect(self) -> None:
         def run() -> None:
-            entry_id = (self.entry_input.value_input or self.entry_input.value).strip()
+            entry_id = self._entry_id()
             detail = self.browser.inspect(entry_id)
-            if detail is None:
-                self.entry_detail.text = f"no entry {entry_id}"
-                return
-            self.entry_detail.text = json.dumps(detail, indent=2, default=str, ensure_ascii=False)
+            text = (
+                f"no entry {entry_id}" if detail is None else json.dumps(detail, indent=2, ensure_ascii=False)
+            )
+            self.entry_detail.show(text=text)
 
         self._guarded(run)
 
     def _invalidate_entry(self) -> None:
         def run() -> None:
-            entry_id = (self.entry_input.value_input or self.entry_input.value).strip()
+            entry_id = self._entry_id()
             removed = self.browser.invalidate_entry(entry_id)
             self._report(f"entry {entry_id}: {'removed' if removed else 'not found'}")
-            self.entry_detail.text = ""
+            self.entry_detail.show(text="")
             self.refresh_cache()
 
         self._guarded(run)
