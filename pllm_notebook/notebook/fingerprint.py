@@ -134,17 +134,56 @@ def _code(code: types.CodeType) -> str:
     return stable_hash("code", code.co_code, consts, list(code.co_names), list(code.co_varnames))
 
 
-def _function(value: types.FunctionType) -> str:
+def _global_names(code: types.CodeType) -> set[str]:
+    """Names a function's code (and the code nested in it) may look up as globals."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _global_names(const)
+    return names
+
+
+_in_progress: set[int] = set()
+
+
+def _function(value: types.FunctionType, depth: int) -> str:
+    """A library function by name; a notebook function by its code, defaults, closure and the globals it uses.
+
+    A function defined in an earlier cell that reads ``threshold`` changes fingerprint when ``threshold``
+    does, so a cell calling it re-runs.
+    """
     if value.__module__ != "__main__":
         return stable_hash("function", value.__module__, value.__qualname__)
-    defaults = _fingerprint(value.__defaults__, 1) if value.__defaults__ else ""
-    return stable_hash("main_function", value.__qualname__, _code(value.__code__), defaults)
+    if id(value) in _in_progress:
+        return stable_hash("recursive_function", value.__qualname__)
+    _in_progress.add(id(value))
+    try:
+        defaults = _fingerprint(value.__defaults__, depth + 1) if value.__defaults__ else ""
+        cells = []
+        for cell in value.__closure__ or ():
+            try:
+                cells.append(_fingerprint(cell.cell_contents, depth + 1))
+            except ValueError:
+                cells.append("empty")
+        namespace = value.__globals__
+        used = {
+            name: _fingerprint(namespace[name], depth + 1)
+            for name in sorted(_global_names(value.__code__))
+            if name in namespace
+        }
+        return stable_hash("main_function", value.__qualname__, _code(value.__code__), defaults, cells, used)
+    finally:
+        _in_progress.discard(id(value))
 
 
-def _class(value: type) -> str:
+def _class(value: type, depth: int) -> str:
     if value.__module__ != "__main__":
         return stable_hash("class", value.__module__, value.__qualname__)
-    members = {k: _function(v) for k, v in sorted(vars(value).items()) if isinstance(v, types.FunctionType)}
+    members = {
+        k: _function(v, depth + 1)
+        for k, v in sorted(vars(value).items())
+        if isinstance(v, types.FunctionType)
+    }
     return stable_hash("main_class", value.__qualname__, members)
 
 
@@ -192,9 +231,9 @@ def _fingerprint(value: Any, depth: int) -> str:
     if isinstance(value, types.ModuleType):
         return stable_hash("module", value.__name__)
     if isinstance(value, types.FunctionType):
-        return _function(value)
+        return _function(value, depth)
     if isinstance(value, type):
-        return _class(value)
+        return _class(value, depth)
     if isinstance(value, types.MethodType):
         return stable_hash(
             "method", _fingerprint(value.__func__, depth + 1), _fingerprint(value.__self__, depth + 1)

@@ -50,6 +50,14 @@ def test_frame_fingerprint_follows_content_not_identity():
     assert fingerprint(text) != fingerprint(frame)
 
 
+def test_notebook_function_fingerprint_follows_the_globals_it_reads():
+    namespace = {"__name__": "__main__", "threshold": 3}
+    exec("def above(x):\n    return x > threshold\n", namespace)
+    before = fingerprint(namespace["above"])
+    namespace["threshold"] = 4
+    assert fingerprint(namespace["above"]) != before
+
+
 def test_dates_and_nullable_columns_are_fingerprinted():
     frame = pd.DataFrame(
         {
@@ -88,5 +96,11 @@ def test_containers_functions_and_unhashable_values():
     scale.__module__ = scale_more.__module__ = "__main__"
     scale_more.__qualname__ = scale.__qualname__
     assert fingerprint(scale) != fingerprint(scale_more)
+
+    def countdown(n):
+        return n if n <= 0 else countdown(n - 1)
+
+    countdown.__module__ = "__main__"
+    assert fingerprint(countdown) == fingerprint(countdown)
     with pytest.raises(Unfingerprintable, match="generator"):
         fingerprint(i for i in range(3))
