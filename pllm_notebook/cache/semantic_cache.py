@@ -289,7 +289,7 @@ class SemanticCache:
             partition=attempt.partition,
             exact_key=attempt.canon.exact_key,
             embedding_model_id=self.embedder.model_id,
-            prompt_text=attempt.canon.prompt,
+            prompt_text=redact(attempt.canon.prompt),
             embedding=self._vector_for(attempt),
             request=redact(attempt.canon.stored),
             created=now,

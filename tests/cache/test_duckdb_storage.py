@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import textwrap
 import time
@@ -139,3 +140,14 @@ def test_ttl_on_duckdb_hides_expired_entries_and_purges_them_on_write(resume_dir
     time.sleep(max(0.0, entry.expires - time.time()) + 0.05)
     assert cached(model="m", messages=user(Q), cache_context={}) == {"n": 2}, "expired: live again"
     assert cache.namespaces() == {"default": 1}, "the write purged the expired entry"
+
+
+def test_secrets_in_a_prompt_are_not_written_to_disk(resume_dir, real_embedder):
+    key = "sk-proj-" + "a1B2c3D4e5F6g7H8i9J0" * 2
+    cache = SemanticCache(storage=DuckDBStorage(resume_dir), embedder=real_embedder)
+    cached = cache.wrap(llm)
+    cached(model="m", messages=user(f"Is {key} a valid key?"), cache_context={}, api_key=key)
+    assert cached(model="m", messages=user(f"Is {key} a valid key?"), cache_context={}) == llm()
+    [entry] = cache.entries("default")
+    assert key not in entry.prompt_text and key not in json.dumps(entry.request)
+    assert "[REDACTED]" in entry.prompt_text
