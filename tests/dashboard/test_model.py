@@ -179,3 +179,32 @@ def test_real_engine_memo_hits_reach_the_dashboard_and_the_status_line(resume_di
     assert "memo hits 1" in status_line(snap)
     assert out.getvalue().startswith("[DASH]")
     assert "<table" in static_html(snap)
+
+
+def test_a_burst_keeps_in_flight_calls_right_and_the_newest_rows() -> None:
+    model, event_bus = _model(feed_size=10)
+    try:
+        for i in range(50):
+            event_bus.emit(LLMCallStarted(call_id=f"c{i}", prompt=f"q{i}", directory=DIR))
+        for i in range(0, 50, 2):
+            event_bus.emit(LLMCallFinished(call_id=f"c{i}", source="live", directory=DIR))
+        snap = model.flush()
+    finally:
+        model.close()
+    assert snap.in_flight == 25
+    assert len(snap.feed) == 10
+    assert snap.totals.llm_calls == 25
+
+
+def test_totals_can_come_from_the_orchestrator_counters(resume_dir) -> None:
+    from pllm_notebook.dashboard.attach import new_model
+
+    with pllm.resume_directory(resume_dir) as orch:
+        model = new_model(orch).start()
+        try:
+            orch.agent("writer").get_msg_state().ask_llm("Name a colour")
+            snap = model.flush()
+        finally:
+            model.close()
+        assert snap.totals == orch.stats()
+    assert [r.kind for r in snap.feed] == ["done"]

@@ -1,0 +1,56 @@
+"""What the standalone dashboard reads from a resume directory, and how its command treats bad input."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import pllm_notebook as pllm
+from pllm_notebook.cli import main
+from pllm_notebook.dashboard.follower import DirectoryFollower
+from pllm_notebook.dashboard.model import DashboardModel
+
+
+def run_block(directory: Path, salt: str) -> None:
+    with pllm.resume_directory(directory) as orch:
+        agt = orch.agent("writer")
+        with agt.memoize(salt) as mem:
+            mem.begin()
+            agt.get_msg_state().ask_llm("List two rivers")
+
+
+def test_follower_turns_committed_rows_into_feed_rows_and_counts(resume_dir: Path) -> None:
+    run_block(resume_dir, "a")
+    model = DashboardModel(str(resume_dir.resolve()))
+    follower = DirectoryFollower(resume_dir, model)
+    changes = []
+    follower.add_listener(lambda: changes.append(1))
+    assert follower.poll() is True
+    assert follower.poll() is False  # nothing new: one stat, no read
+    snap = model.snapshot
+    assert snap.totals.llm_calls == 1
+    assert [r.kind for r in snap.feed] == ["done", "memo miss"]
+    assert snap.feed[0].text == "List two rivers"
+    assert [(c.hits, c.misses) for c in snap.cells] == [(0, 1)]
+
+    run_block(resume_dir, "b")
+    assert follower.poll() is True
+    assert model.snapshot.totals.llm_calls == 2
+    assert len(changes) == 2
+
+
+def test_dashboard_command_rejects_a_folder_that_is_not_a_resume_directory(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit, match="is not a resume directory"):
+        main(["dashboard", str(tmp_path / "nowhere")])
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_command_line_and_magics_do_not_import_panel(python_exe: str) -> None:
+    code = (
+        "import sys; from pllm_notebook.cli import build_parser; build_parser(); "
+        "import pllm_notebook.dashboard.magics, pllm_notebook.dashboard; print('panel' in sys.modules)"
+    )
+    out = subprocess.run([python_exe, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
