@@ -84,6 +84,9 @@ class StatsMagics(Magics):
     def pllm_stats(self, line: str = "") -> StatsTable:
         """Show what this kernel's memoized cells and LLM calls did and saved, per cell and in total.
 
+        There is a row for each ``%%memoize`` cell (and each Python ``agt.memoize()`` block); calls made
+        outside them count in the total.
+
         Columns: memo hits and misses, live LLM calls (made and paid for), cached calls (answered from
         a stored run or the semantic cache), and the time, tokens and money the cached ones saved.
         The table is HTML in a notebook and text in a terminal; ``pllm.stats()`` gives the totals as
