@@ -344,7 +344,7 @@ class SemanticCache:
                 parsed = schema.model_validate(parsed)
             except Exception as exc:
                 self._failed("decode", exc, attempt.namespace)
-                return None
+                return self._missed(attempt, similarity)
         self._served(attempt, entry, kind, similarity)
         return CacheHit(
             text=entry.response_text,
@@ -459,6 +459,7 @@ class SemanticCache:
             response = decode_response(entry.response)
         except Exception as exc:
             self._failed("decode", exc, namespace)
+            self._missed(attempt, similarity)
             return attempt, _MISSING
         self._served(attempt, entry, kind, similarity)
         return attempt, response

@@ -3,7 +3,7 @@
 Up to ``COARSE_FROM`` live vectors, search is exact brute force (one matrix-vector product over a contiguous
 float32 matrix: well under a millisecond at 10k x 384). Beyond that a product over every row reads the
 whole matrix (150 MB at 100k x 384, several milliseconds), so the index adds a coarse layer: spherical
-k-means centroids (about sqrt(n) of them), with the rows stored grouped by their nearest centroid. A search
+k-means centroids (about 2 sqrt(n) of them), with the rows stored grouped by their nearest centroid. A search
 scores the rows of the ``PROBES`` centroids nearest to the query (contiguous slices, a few percent of the
 rows) plus the rows added since the last grouping. A near-duplicate, the only kind a cache may serve, lies
 in its query's nearest cells with very high probability.
@@ -21,11 +21,12 @@ import numpy as np
 __all__ = ["VectorIndex", "COARSE_FROM", "PROBES"]
 
 COARSE_FROM = 20_000
-PROBES = 16
+PROBES = 24
 _CHUNK = 1024
 _TAIL_FRACTION = 0.05
 _DEAD_FRACTION = 0.25
-_TRAIN_SAMPLE = 16_384
+CELLS_PER_SQRT = 2.0  # about CELLS_PER_SQRT * sqrt(n) cells
+_TRAIN_SAMPLE = 10_000
 _TRAIN_ROUNDS = 5
 
 
@@ -110,11 +111,11 @@ class VectorIndex:
     # -- grouping --------------------------------------------------------------------------------
 
     def _train(self) -> None:
-        """Fit about sqrt(n) centroids by spherical k-means on a sample of the live rows."""
+        """Fit about CELLS_PER_SQRT * sqrt(n) centroids by spherical k-means on a sample of the live rows."""
         live = np.flatnonzero(self._alive[: len(self._ids)])
         rng = np.random.default_rng(len(live))
         sample = self._matrix[np.sort(rng.choice(live, size=min(live.size, _TRAIN_SAMPLE), replace=False))]
-        count = min(sample.shape[0], max(PROBES * 4, int(np.sqrt(live.size))))
+        count = min(sample.shape[0], max(PROBES * 4, int(CELLS_PER_SQRT * np.sqrt(live.size))))
         centroids = sample[rng.choice(sample.shape[0], size=count, replace=False)].copy()
         for _ in range(_TRAIN_ROUNDS):
             labels = np.argmax(sample @ centroids.T, axis=1)
