@@ -91,6 +91,8 @@ class Snapshot:
     miss_similarities: tuple[float, ...]
     threshold: float | None
     cells: tuple[CellRow, ...]
+    cache_version: int = 0
+    """Grows with every cache lookup or invalidation: the cache browser re-reads only when it moved."""
     updated: float = field(default_factory=time.time)
 
 
@@ -142,6 +144,7 @@ class DashboardModel:
         self._similarities: collections.deque[float] = collections.deque(maxlen=SIMILARITY_SIZE)
         self._miss_similarities: collections.deque[float] = collections.deque(maxlen=SIMILARITY_SIZE)
         self._threshold: float | None = None
+        self._cache_version = 0
         self._row_ids = 0
         self._version = 0
         self._state_lock = threading.Lock()
@@ -291,6 +294,7 @@ class DashboardModel:
                 event, "error", label=event.namespace, text=_snippet(f"cache {event.stage}: {event.error}")
             )
         elif isinstance(event, CacheInvalidated):
+            self._cache_version += 1
             what = f"entry {event.entry_id}" if event.entry_id else "namespace"
             self._row(event, "invalidated", label=event.namespace, text=f"{what}: {event.removed} removed")
         elif isinstance(event, AgentMessage):
@@ -304,8 +308,11 @@ class DashboardModel:
             self._in_flight.pop(event.call_id, None)
         elif isinstance(event, CacheLookup):
             self._note_similarity(event)
+        elif isinstance(event, CacheInvalidated):
+            self._cache_version += 1
 
     def _note_similarity(self, event: CacheLookup) -> None:
+        self._cache_version += 1
         if event.threshold is not None:
             self._threshold = event.threshold
         if event.similarity is not None:
@@ -363,6 +370,7 @@ class DashboardModel:
             miss_similarities=tuple(self._miss_similarities),
             threshold=self._threshold,
             cells=cells,
+            cache_version=self._cache_version,
         )
 
     @property

@@ -63,6 +63,8 @@ class DashboardView:
         self.browser = browser
         self.live = Part(kind="live", css_classes=["pllm-live"], sizing_mode="stretch_width", min_height=300)
         self._last_cache_refresh = 0.0
+        self._cache_version_shown = -1
+        self._lock = threading.RLock()  # the model's thread and the page's callbacks both change the view
         sections: list[Any] = [
             pn.pane.HTML(f"<b>pllm dashboard</b> <small>{html.escape(title or model.directory)}</small>"),
             self.live,
@@ -76,6 +78,10 @@ class DashboardView:
 
     def update(self, snap: Snapshot) -> None:
         """Show ``snap``; called from the model's thread (notebook) or the session's loop (server)."""
+        with self._lock:
+            self._update(snap)
+
+    def _update(self, snap: Snapshot) -> None:
         threshold = snap.threshold
         if threshold is None and self.browser is not None:
             threshold = self.browser.threshold
@@ -90,7 +96,12 @@ class DashboardView:
             cell_columns=list(CELL_COLUMNS),
             cells=[list(r.values()) for r in cell_rows(snap)],
         )
-        if self.browser is not None and time.monotonic() - self._last_cache_refresh >= CACHE_REFRESH_S:
+        if (
+            self.browser is not None
+            and snap.cache_version != self._cache_version_shown
+            and time.monotonic() - self._last_cache_refresh >= CACHE_REFRESH_S
+        ):
+            self._cache_version_shown = snap.cache_version
             self.refresh_cache()
 
     def follow(self, schedule: Callable[[Callable[[], None]], None] | None = None) -> Callable[[], None]:
@@ -152,6 +163,10 @@ class DashboardView:
     def refresh_cache(self) -> None:
         """Re-read the namespaces (and the selected namespace's entries) from the cache."""
         assert self.browser is not None
+        with self._lock:
+            self._refresh_cache()
+
+    def _refresh_cache(self) -> None:
         self._last_cache_refresh = time.monotonic()
         infos = self.browser.namespaces()
         self.namespaces.show([[i.name, i.entries] for i in infos], "the cache is empty")
@@ -176,7 +191,8 @@ class DashboardView:
 
     def _guarded(self, action: Callable[[], None]) -> None:
         try:
-            action()
+            with self._lock:
+                action()
         except Exception as exc:  # shown on the page: the user clicked, the user should see why it failed
             self._report(f"{type(exc).__name__}: {exc}")
 
