@@ -45,6 +45,8 @@ def resume_directory(
     ignore_cache: bool = False,
     semantic_cache: Any = None,
     max_concurrent: int = 20,
+    requests_per_minute: float | None = None,
+    replay_pace: float = 0.0,
     cache_url: str | None = None,
     **provider_options: Any,
 ) -> Orchestrator:
@@ -56,6 +58,9 @@ def resume_directory(
     ``cache_url="redis://host:port/0"`` (or ``$PLLM_CACHE_URL``) keeps calls, memo entries and the semantic
     cache (on by default then; ``semantic_cache=False`` turns it off) in that Redis, shared by every process
     pointed at it.
+    ``strategy="concurrent"`` runs calls in parallel (at most ``max_concurrent`` at once, at most
+    ``requests_per_minute`` if set); an answer is waited for when first read. ``replay_pace`` spaces the
+    pieces of a replayed stream that many seconds apart (for demos).
     Extra keyword arguments go to the provider (``base_url=...``, ``api_key=...``, ``latency_s=...``).
     """
     orch = Orchestrator(
@@ -69,6 +74,8 @@ def resume_directory(
         semantic_cache=_build_cache(directory, semantic_cache, shared_url(cache_url)),
         cache_url=shared_url(cache_url),
         max_concurrent=max_concurrent,
+        requests_per_minute=requests_per_minute,
+        replay_pace=replay_pace,
         provider_options=provider_options,
     )
     if dashboard:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from ..events import AgentMessage
@@ -12,6 +13,18 @@ from .response import LLMResponse
 
 if TYPE_CHECKING:
     from .orchestrator import Orchestrator
+
+
+def settle(waits: Iterable[Callable[[], Any]]) -> None:
+    """Call every ``wait``, even after one fails, then re-raise the first error (so none is left pending)."""
+    first_error: Exception | None = None
+    for wait in waits:
+        try:
+            wait()
+        except Exception as exc:
+            first_error = first_error or exc
+    if first_error is not None:
+        raise first_error
 
 
 class Agent:
@@ -56,10 +69,9 @@ class Agent:
         self.orchestrator.emit(AgentMessage(agent=self.name, text=text))
 
     def resolve_all(self) -> None:
-        """Wait for every call this agent started (concurrent strategy); re-raises the first error."""
+        """Wait for every call this agent started (concurrent strategy); then re-raise the first error."""
         pending, self._pending = self._pending, []
-        for response in pending:
-            response.resolve()
+        settle(response.resolve for response in pending)
 
     def active_salt(self) -> Any:
         """The salts in force for a call: the notebook cell's, then each memo block's, outermost first."""

@@ -6,7 +6,6 @@ the occurrence of that same request in this run), which is what makes a re-run f
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
 import uuid
@@ -80,22 +79,6 @@ def build_request(
     )
 
 
-def _restore_extras(response: LLMResponse, request: LLMRequest, stored: Mapping[str, Any]) -> None:
-    """What the call log keeps beside the text comes back as it was live: a structured answer as the
-    pydantic model it was asked for (not a dict), tool calls, cached input tokens."""
-    model = request.structured_output
-    data = response.resolve()
-    changes: dict[str, Any] = {}
-    if isinstance(data.output_parsed, dict) and callable(getattr(model, "model_validate", None)):
-        changes["output_parsed"] = model.model_validate(data.output_parsed)
-    if stored.get("tool_calls") and not data.tool_calls:
-        changes["tool_calls"] = tuple(stored["tool_calls"])
-    if stored.get("cached_input_tokens"):
-        changes["usage"] = dataclasses.replace(data.usage, cached_input_tokens=stored["cached_input_tokens"])
-    if changes:
-        response._data = dataclasses.replace(data, **changes)
-
-
 def _snippet(text: str, n: int = 120) -> str:
     text = " ".join(text.split())
     return text if len(text) <= n else text[: n - 1] + "…"
@@ -140,9 +123,10 @@ class Asker:
         if not orch.ignore_cache:
             record = orch.store.call_for_resume_key(key)
             if record is not None:
-                response = response_from_record(orch.store, record.call_id)
+                response = response_from_record(
+                    orch.store, record.call_id, structured_output=request.structured_output
+                )
                 response.replay_pace = pace
-                _restore_extras(response, request, record.response)
                 orch.emit(
                     LLMCallFinished(
                         call_id=record.call_id,

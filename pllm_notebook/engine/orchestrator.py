@@ -16,7 +16,7 @@ from ..events import Event, EventBus, bus
 from ..providers import Provider, get_provider
 from ..redaction import redact as redact_secrets
 from ..store.selection import open_resume_store
-from .agent import Agent
+from .agent import Agent, settle
 from .asking import Asker
 from .recording import MutationLog, Op, replay_ops
 from .stats import Stats, StatsCollector
@@ -177,14 +177,7 @@ class Orchestrator:
 
     def resolve_all(self) -> None:
         """Wait for every pending call of every agent; then re-raise the first error, if any."""
-        first_error: Exception | None = None
-        for agent in list(self._agents.values()):
-            try:
-                agent.resolve_all()
-            except Exception as exc:
-                first_error = first_error or exc
-        if first_error is not None:
-            raise first_error
+        settle(agent.resolve_all for agent in list(self._agents.values()))
 
     def close(self, resolve: bool = True) -> None:
         """Resolve pending calls (unless ``resolve`` is false), flush writes and stop listening."""

@@ -8,6 +8,7 @@ the blob store) and :func:`decode_ops` turns it back, resolving ``LLMResponse`` 
 from __future__ import annotations
 
 import pickle
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -44,26 +45,52 @@ class MutationLog:
         return len(self.ops)
 
 
-def response_from_record(store: ResumeStore, call_id: str, source: str = "memo") -> LLMResponse:
-    """Rebuild a stored call as an ``LLMResponse`` with no provider call."""
+def _structured(stored: dict[str, Any], expected: Any) -> Any:
+    """A stored structured answer as the pydantic model it was asked for, not a dict.
+
+    The model class is the one the request names, else the stored ``"module:QualName"`` if that module is
+    already imported (a replay never imports code because a stored row says so).
+    """
+    parsed = stored.get("parsed")
+    if not isinstance(parsed, dict):
+        return parsed
+    model = expected
+    if model is None and stored.get("parsed_type"):
+        module_name, _, qualname = str(stored["parsed_type"]).partition(":")
+        model = sys.modules.get(module_name)
+        for part in qualname.split(".") if model is not None else ():
+            model = getattr(model, part, None)
+    validate = getattr(model, "model_validate", None)
+    return validate(parsed) if callable(validate) else parsed
+
+
+def response_from_record(
+    store: ResumeStore, call_id: str, source: str = "memo", structured_output: Any = None
+) -> LLMResponse:
+    """Rebuild a stored call as an ``LLMResponse`` with no provider call, extras included (structured
+    answer, tool calls, streamed pieces, cached input tokens)."""
     record = store.call(call_id)
     if record is None:
         raise IntegrityError(
             f"memo refers to call {call_id}, which is not in {store.directory}; the entry cannot be replayed"
         )
+    stored = record.response
     return LLMResponse(
         call_id,
         ResponseData(
             final_answer=record.response_text,
             model=record.model,
             provider=record.provider,
-            usage=Usage(record.input_tokens, record.output_tokens),
+            usage=Usage(
+                record.input_tokens, record.output_tokens, int(stored.get("cached_input_tokens") or 0)
+            ),
             latency_s=record.latency_s,
             cost_usd=record.cost_usd,
             source=source,  # type: ignore[arg-type]
-            similarity=record.response.get("similarity"),
-            output_parsed=record.response.get("parsed"),
-            chunks=tuple(record.response["chunks"]) if record.response.get("chunks") else None,
+            similarity=stored.get("similarity"),
+            output_parsed=_structured(stored, structured_output),
+            chunks=tuple(stored["chunks"]) if stored.get("chunks") else None,
+            tool_calls=tuple(stored["tool_calls"]) if stored.get("tool_calls") else None,
         ),
     )
 

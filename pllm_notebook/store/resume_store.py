@@ -105,6 +105,7 @@ class ResumeStore:
         self._last_seq = 0
         self._generation: tuple[int, int, int] | None = None
         self._sync_lock = threading.Lock()
+        self._committing = False
         self._queue: list[_Pending] = []
         self._last_submitted: _Pending | None = None
         self._stopping = False
@@ -119,7 +120,9 @@ class ResumeStore:
     def sync(self, force: bool = False) -> bool:
         """Pull rows other processes committed since the last sync; cheap when nothing changed."""
         generation = self.db.generation()
-        if not force and generation == self._generation:
+        if not force and (generation == self._generation or self._committing):
+            # While our writer commits, the stamp moves under us: the mirror already holds what it
+            # writes, and a foreign write that slipped in before it is caught at the next sync.
             return False
         with self._sync_lock:
             generation = self.db.generation()
@@ -350,6 +353,7 @@ class ResumeStore:
     def _write_batch(self, batch: list[_Pending]) -> None:
         """Commit a batch in one transaction; every waiter learns the outcome."""
         error: BaseException | None = None
+        self._committing = True
         try:
             with self.db.transaction() as con:
                 for pending in batch:
@@ -366,6 +370,8 @@ class ResumeStore:
             self._write_failures += 1
             if self._write_failures == 1 or self._write_failures % 100 == 0:
                 log.warning("pllm_notebook could not save to %s: %s", self.directory, exc)
+        finally:
+            self._committing = False
         for pending in batch:
             pending.error = error
             pending.done.set()
