@@ -9,7 +9,6 @@ directory changes; the page never polls. The cache browser can invalidate entrie
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -99,9 +98,3 @@ def run(args: argparse.Namespace) -> int:
     finally:
         follower.close()
     return 0
-
-
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser(prog="pllm-notebook dashboard")
-    add_arguments(parser)
-    sys.exit(run(parser.parse_args()))
