@@ -204,9 +204,13 @@ class DashboardView:
                 return
             removed = self.browser.invalidate_namespace(namespace)
             self._report(f"namespace {namespace!r}: {removed} entries removed")
-            self.refresh_cache()
+            self._cache_changed()
 
         self._guarded(run)
+
+    def _cache_changed(self) -> None:
+        self.search_results.show([], "the cache changed: search again")
+        self._refresh_cache()
 
     def _search(self) -> None:
         def run() -> None:
@@ -214,7 +218,7 @@ class DashboardView:
             if not text.strip():
                 self._report("type some text to search for")
                 return
-            hits = self.browser.search(text, namespace=self.namespace_select.value or None)
+            hits = self.browser.search(text)  # every namespace: the results say which
             self.search_results.show(
                 [[f"{h.similarity:.3f}", h.entry_id, h.namespace, h.prompt, h.response] for h in hits],
                 "no similar entry",
@@ -242,7 +246,7 @@ class DashboardView:
             removed = self.browser.invalidate_entry(entry_id)
             self._report(f"entry {entry_id}: {'removed' if removed else 'not found'}")
             self.entry_detail.show(text="")
-            self.refresh_cache()
+            self._cache_changed()
 
         self._guarded(run)
 

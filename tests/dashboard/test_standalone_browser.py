@@ -55,6 +55,17 @@ def test_standalone_dashboard_follows_the_directory_and_invalidates_a_namespace(
         expect(page.locator('tr[data-kind="semantic hit"]')).to_have_count(1, timeout=30_000)
         expect(page.locator('tr[data-kind="semantic hit"]')).to_contain_text("capital city")
 
+        # search by meaning, then inspect the nearest entry
+        page.get_by_placeholder("text").fill("capital of France")
+        page.get_by_role("button", name="Search").click()
+        nearest = page.locator(".pllm-search tbody tr").first
+        expect(nearest).to_contain_text("What is the capital of France?", timeout=60_000)
+        entry_id = nearest.locator("td").nth(1).inner_text()
+        page.get_by_placeholder("id from a table above").fill(entry_id)
+        page.get_by_role("button", name="Inspect").click()
+        expect(page.locator(".pllm-entry pre")).to_contain_text('"response_text"', timeout=30_000)
+        expect(page.locator(".pllm-entry pre")).to_contain_text(entry_id)
+
         # invalidate a namespace from the page and see the cache shrink
         expect(namespaces.locator("tr", has_text="food")).to_contain_text("2")
         page.locator("select").first.select_option("food")
