@@ -243,6 +243,7 @@ class RedisStorage(CacheStorage):
         self._touch_timer: threading.Timer | None = None
         self._bad_records = 0
         self._max_seq_seen = 0
+        self._own_puts: dict[str, int] = {}  # written here, so the mirror has them: not read back
         self.directory = self._describe()
 
     @classmethod
@@ -355,6 +356,7 @@ class RedisStorage(CacheStorage):
         )
         entry.seq = int(seq)
         self._max_seq_seen = max(self._max_seq_seen, entry.seq)
+        self._own_puts[entry.id] = entry.seq
         return [_text(r) for r in removed]
 
     def touch(self, uses: Mapping[str, float]) -> None:
@@ -472,7 +474,8 @@ class RedisStorage(CacheStorage):
                 seq = _seq_of(stream_id)
                 op, key = _text(fields[b"op"]), _text(fields[b"key"])
                 if op == "put":
-                    put_ids[key] = None
+                    if self._own_puts.pop(key, None) != seq:
+                        put_ids[key] = None
                 elif op == "del":
                     removals.append(Removal(seq, "entry", key))
                 elif op == "ns":
