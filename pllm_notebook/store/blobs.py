@@ -51,5 +51,11 @@ class BlobStore:
         except FileNotFoundError:
             raise IntegrityError(f"blob {digest} is missing from {self.root}") from None
         if hashlib.sha256(data).hexdigest() != digest:
-            raise IntegrityError(f"blob {path} does not match its digest; the file was changed or damaged")
+            # Keep the damaged file aside (never delete what a user stored) so the next put writes afresh.
+            aside = path.with_name(f"{path.name}.damaged")
+            os.replace(path, aside)
+            raise IntegrityError(
+                f"blob {path} does not match its digest (changed or damaged); it was moved to {aside.name} "
+                "and the entry that needs it will run again"
+            )
         return data

@@ -158,3 +158,18 @@ def test_deleting_the_directory_starts_afresh_in_the_same_process(resume_dir):
     shutil.rmtree(resume_dir)  # what a user does to start over, kernel still running
     assert run().llm_calls == 1, "nothing is replayed from a directory that no longer exists"
     assert run().memo_hits == 1, "and the new directory works as before"
+
+
+def test_a_damaged_blob_is_set_aside_and_written_afresh(tmp_path):
+    from pllm_notebook.errors import IntegrityError
+    from pllm_notebook.store import BlobStore
+
+    blobs = BlobStore(tmp_path / "blobs")
+    digest = blobs.put(b"pickled variable")
+    path = tmp_path / "blobs" / digest[:2] / digest[2:]
+    path.write_bytes(b"pickled variablX")
+    with pytest.raises(IntegrityError, match="moved to"):
+        blobs.get(digest)
+    assert path.with_name(path.name + ".damaged").read_bytes() == b"pickled variablX", "kept, not deleted"
+    assert blobs.put(b"pickled variable") == digest
+    assert blobs.get(digest) == b"pickled variable"
