@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pydantic
+
 import pllm_notebook as pllm
 from pllm_notebook import DuckDBStorage, SemanticCache
 from pllm_notebook.events import CacheLookup
+from pllm_notebook.providers import LLMRequest, Provider, ProviderReply
 
 
 def ask(directory, agent: str, prompt: str, **options):
@@ -77,3 +80,36 @@ def test_concurrent_strategy_shares_the_cache_across_threads(resume_dir, tmp_pat
     second = run(tmp_path / "run2")
     assert {s for _, s in first} == {"live"}
     assert second == [(answer, "exact") for answer, _ in first]
+
+
+class City(pydantic.BaseModel):
+    name: str
+    country: str
+
+
+class StructuredProvider(Provider):
+    """Answers structured requests with a parsed object, as the SDK providers do."""
+
+    name = "structured"
+    default_model = "structured-1"
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def complete(self, request: LLMRequest) -> ProviderReply:
+        self.calls += 1
+        city = request.structured_output(name="Paris", country="France")
+        return ProviderReply(city.model_dump_json(), request.model, 10, 5, parsed=city)
+
+
+def test_structured_output_comes_back_as_the_same_type(tmp_path, real_embedder):
+    cache = SemanticCache(storage=DuckDBStorage(tmp_path / "cache"), embedder=real_embedder)
+    provider = StructuredProvider()
+    for run, prompt in (
+        ("run1", "Which city is the capital of France?"),
+        ("run2", "What city is France's capital?"),
+    ):
+        with pllm.resume_directory(tmp_path / run, provider=provider, semantic_cache=cache) as orch:
+            answer = orch.agent("a").get_msg_state().ask_llm(prompt, structured_output=City)
+            assert type(answer.output_parsed) is City and answer.output_parsed.name == "Paris"
+    assert provider.calls == 1 and answer.source == "semantic"
