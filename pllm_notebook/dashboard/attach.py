@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from ..errors import ConfigError
 from .formatting import static_html
-from .model import DashboardModel, Snapshot
+from .model import DashboardModel
 from .status_line import StatusLine
 
 Mode = Literal["widget", "static", "terminal"]
@@ -39,10 +39,6 @@ class Dashboard:
     model: DashboardModel
     mode: str
     view: Any = None
-
-    @property
-    def snapshot(self) -> Snapshot:
-        return self.model.snapshot
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         """A dashboard left as a cell's last value shows itself (already shown: nothing more)."""
