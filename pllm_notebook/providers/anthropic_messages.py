@@ -8,9 +8,8 @@ from typing import Any
 
 from .base import LLMRequest, Message, ProviderReply, StreamChunk
 from .content import image_b64, part_kind, part_text, tool_arguments, tool_call_part
-from .openai_responses import classify_openai_style
 from .retry import Failure
-from .sdk_provider import SDKProvider, import_sdk, split_params
+from .sdk_provider import SDKProvider, classify_openai_style, import_sdk, split_params
 
 DEFAULT_MAX_TOKENS = 1024
 

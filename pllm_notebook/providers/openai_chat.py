@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from types import ModuleType
 from typing import Any
 
 from .base import LLMRequest, ProviderReply, StreamChunk
 from .content import image_data_url, part_kind, part_text, tool_call_part
-from .openai_responses import classify_openai_style
-from .retry import Failure
-from .sdk_provider import SDKProvider, import_sdk, split_params
+from .openai_client import OpenAIClientProvider
+from .sdk_provider import split_params
 
 
 def _content(parts: list[Any]) -> list[dict[str, Any]]:
@@ -60,21 +58,10 @@ def chat_messages(request: LLMRequest) -> list[dict[str, Any]]:
     return messages
 
 
-class OpenAIChatProvider(SDKProvider):
+class OpenAIChatProvider(OpenAIClientProvider):
     """OpenAI models through ``client.chat.completions`` (``OPENAI_API_KEY``)."""
 
     name = "openai-chat"
-    default_model = "gpt-4o-mini"
-    key_env = ("OPENAI_API_KEY",)
-
-    def sdk(self) -> ModuleType:
-        return import_sdk("openai", "openai")
-
-    def make_client(self, api_key: str) -> Any:
-        return self.sdk().OpenAI(api_key=api_key, base_url=self.base_url, max_retries=0, timeout=self.timeout)
-
-    def classify(self, exc: Exception) -> Failure:
-        return classify_openai_style(self.sdk(), exc)
 
     def _kwargs(self, request: LLMRequest, method: Any) -> dict[str, Any]:
         kwargs = split_params(method, request.params)

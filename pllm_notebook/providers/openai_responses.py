@@ -3,25 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from types import ModuleType
 from typing import Any
 
 from .base import LLMRequest, ProviderReply, StreamChunk
 from .content import image_data_url, part_kind, part_text, tool_call_part
-from .retry import Failure
-from .sdk_provider import SDKProvider, import_sdk, split_params, status_failure
-
-
-def classify_openai_style(sdk: ModuleType, exc: Exception) -> Failure:
-    """Failures of the ``openai`` and ``anthropic`` SDKs, which share one exception shape."""
-    if isinstance(exc, sdk.APIStatusError):
-        body = exc.body if isinstance(exc.body, dict) else {}
-        error = body.get("error") if isinstance(body.get("error"), dict) else body
-        message = error.get("message") or getattr(exc, "message", "") or str(exc)
-        return status_failure(exc.status_code, f"HTTP {exc.status_code}: {message}", exc.response.headers)
-    if isinstance(exc, sdk.APIConnectionError):
-        return Failure(f"connection failed: {exc}", None, True)
-    return Failure(f"{type(exc).__name__}: {exc}")
+from .openai_client import OpenAIClientProvider
+from .sdk_provider import split_params
 
 
 def _content(role: str, parts: list[Any]) -> list[dict[str, Any]]:
@@ -69,21 +56,10 @@ def responses_input(request: LLMRequest) -> list[dict[str, Any]]:
     return items
 
 
-class OpenAIResponsesProvider(SDKProvider):
+class OpenAIResponsesProvider(OpenAIClientProvider):
     """OpenAI models through ``client.responses`` (``OPENAI_API_KEY``)."""
 
     name = "openai"
-    default_model = "gpt-4o-mini"
-    key_env = ("OPENAI_API_KEY",)
-
-    def sdk(self) -> ModuleType:
-        return import_sdk("openai", "openai")
-
-    def make_client(self, api_key: str) -> Any:
-        return self.sdk().OpenAI(api_key=api_key, base_url=self.base_url, max_retries=0, timeout=self.timeout)
-
-    def classify(self, exc: Exception) -> Failure:
-        return classify_openai_style(self.sdk(), exc)
 
     def _kwargs(self, request: LLMRequest, method: Any) -> dict[str, Any]:
         params = dict(request.params)

@@ -174,3 +174,15 @@ class SDKProvider(Provider):
             f"{self.name}: the stream ended before the answer was complete (connection cut?)",
             provider=self.name,
         )
+
+
+def classify_openai_style(sdk: ModuleType, exc: Exception) -> Failure:
+    """Failures of the ``openai`` and ``anthropic`` SDKs, which share one exception shape."""
+    if isinstance(exc, sdk.APIStatusError):
+        body = exc.body if isinstance(exc.body, dict) else {}
+        error = body.get("error") if isinstance(body.get("error"), dict) else body
+        message = error.get("message") or getattr(exc, "message", "") or str(exc)
+        return status_failure(exc.status_code, f"HTTP {exc.status_code}: {message}", exc.response.headers)
+    if isinstance(exc, sdk.APIConnectionError):
+        return Failure(f"connection failed: {exc}", None, True)
+    return Failure(f"{type(exc).__name__}: {exc}")
