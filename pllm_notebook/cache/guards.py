@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
 __all__ = ["check_candidate", "GUARD_VERSION", "REASONS"]
 
 #: Bumped whenever a rule changes, so a calibration can say which guards it was measured with.
-GUARD_VERSION = "1"
+GUARD_VERSION = "2"
 
 REASONS = (
     "different numbers",
@@ -31,10 +32,13 @@ REASONS = (
     "different names",
     "different template slot",
     "negation",
+    "different order",
+    "different question",
 )
+_QUESTION_WORDS = frozenset({"why", "when", "where", "who", "how"})
 
-_WORD = re.compile(r"[^\W_][\w'’]*(?:[.\-][^\W_][\w]*)*|_\w+", re.UNICODE)
-_NUMBER = re.compile(r"(?<![\w.])[-+]?\d[\d,]*(?:\.\d+)?%?|\d+(?:\.\d+)?")
+_WORD = re.compile(r"[^\W_][\w'’]*(?:[.\-][^\W_][\w]*)*(?:\+\+|#)?|_\w+", re.UNICODE)
+_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?(?:%|[kK]\b)?|\d+(?:\.\d+)?(?:%|[kK]\b)?")
 _QUOTED = re.compile(
     r"```(.+?)```|`([^`\n]+)`|\"([^\"\n]{1,400})\"|“([^”\n]{1,400})”|«([^»\n]{1,400})»"
     r"|(?<![\w])'([^'\n]{1,400})'(?![\w])|(?<![\w])‘([^’\n]{1,400})’(?![\w])",
@@ -43,23 +47,17 @@ _QUOTED = re.compile(
 _IDENTIFIER = re.compile(
     r"\b[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)+(?:\(\))?|\b\w+\(\)|\b[a-z]+_\w+|\b_\w+|\b[a-z]+[A-Z]\w*"
 )
-_NEGATION = re.compile(
-    r"\b(?:not|no|never|cannot|none|nobody|nothing|neither|nor|nowhere|without|non)\b|n[’']t\b", re.IGNORECASE
-)
-_OPERATOR = re.compile(
-    r"(?<=[\d)\s])([-+*/×÷^<>=])(?=[\s(]*[-\d(])|\b(plus|minus|times|multiplied|divided|squared|cubed)\b",
-    re.IGNORECASE,
-)
-_OPERATOR_NAMES = {
-    "plus": "+",
-    "minus": "-",
-    "times": "*",
-    "multiplied": "*",
-    "×": "*",
-    "divided": "/",
-    "÷": "/",
-}
+_NEGATIONS = frozenset(
+    {"not", "no", "never", "cannot", "none", "nobody", "nothing", "neither", "nor", "nowhere", "without", "non"}
+)  # fmt: skip
+_DIGIT = re.compile(r"\d")
+_OPERATOR = re.compile(r"(?<=[\d)\s])[-+*/×÷^<>=](?=[\s(]*[-\d(])")
+_OPERATOR_WORDS = {
+    "plus": "+", "minus": "-", "times": "*", "multiplied": "*", "×": "*", "divided": "/", "÷": "/",
+    "squared": "squared", "cubed": "cubed",
+}  # fmt: skip
 _PAYLOAD_SPLIT = re.compile(r":\s+|\n")
+_SENTENCE_BREAK = re.compile(r"[.!?:]\s|\n")
 _ENUMERATOR = re.compile(r"(?m)(?:^|(?<=[:;]))\s*\(?\d{1,2}[.)]\s")
 _ABBREVIATIONS = frozenset({"e.g", "i.e", "etc", "vs", "a.m", "p.m", "u.s", "u.k"})
 
@@ -104,6 +102,7 @@ class _Features:
     """What a template can fill in, extracted once per text."""
 
     words: tuple[str, ...]
+    counts: Counter[str]
     word_set: frozenset[str]
     stems: frozenset[str]
     numbers: frozenset[str]
@@ -117,6 +116,7 @@ class _Features:
     flat: str
 
 
+@lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
     """A crude stem ("works", "working", "worked" -> "work"): enough to see a reworded slot is the same."""
     word = word.removesuffix("'s").removesuffix("’s")
@@ -131,12 +131,13 @@ def _content(words: list[str] | tuple[str, ...]) -> frozenset[str]:
     return frozenset(w for w in words if w not in _STOPWORDS)
 
 
-def _numbers(text: str, words: list[str]) -> frozenset[str]:
+def _numbers(text: str, words: frozenset[str]) -> frozenset[str]:
     found = set()
-    for raw in _NUMBER.findall(_ENUMERATOR.sub(" ", text)):
-        value = raw.replace(",", "").rstrip("%").lstrip("+")
+    for raw in _NUMBER.findall(_ENUMERATOR.sub(" ", text)) if _DIGIT.search(text) else ():
+        value = raw.replace(",", "").rstrip("%")
+        scale = 1000.0 if value[-1] in "kK" else 1.0
         try:
-            found.add(repr(float(value)))
+            found.add(repr(float(value.rstrip("kK")) * scale))
         except ValueError:
             continue
     for word in words:
@@ -145,54 +146,65 @@ def _numbers(text: str, words: list[str]) -> frozenset[str]:
     return frozenset(found)
 
 
-def _operators(text: str) -> frozenset[str]:
+def _operators(text: str, words: frozenset[str]) -> frozenset[str]:
     """Arithmetic operators, written as symbols or words, in a text that holds numbers."""
-    found = set()
-    for symbol, word in _OPERATOR.findall(text):
-        name = (symbol or word).lower()
-        found.add(_OPERATOR_NAMES.get(name, name))
+    found = {_OPERATOR_WORDS.get(symbol, symbol) for symbol in _OPERATOR.findall(text)}
+    found.update(_OPERATOR_WORDS[word] for word in words & _OPERATOR_WORDS.keys())
     return frozenset(found)
 
 
-def _names(text: str) -> frozenset[str]:
-    """Capitalised words not at the start of a sentence, and lower-case slot words (languages, ...)."""
+def _tokens(text: str) -> tuple[list[str], frozenset[str]]:
+    """Lower-case words, and the names among them: capitalised words not at the start of a sentence,
+    and lower-case slot words (languages, labels)."""
+    words: list[str] = []
     names = set()
-    for sentence in re.split(r"(?<=[.!?:])\s+|\n", text):
-        for position, token in enumerate(_WORD.findall(sentence)):
-            lower = token.lower()
-            capitalised = position > 0 and token[0].isupper() and len(token) > 1
-            if lower in _SLOT_WORDS or (capitalised and lower not in _STOPWORDS):
-                names.add(lower)
-    return frozenset(names)
+    end = 0
+    for match in _WORD.finditer(text):
+        token = match.group(0)
+        lower = token.lower()
+        words.append(lower)
+        sentence_start = end == 0 or _SENTENCE_BREAK.search(text, end, match.start()) is not None
+        if lower in _SLOT_WORDS or (
+            not sentence_start and token[0].isupper() and len(token) > 1 and lower not in _STOPWORDS
+        ):
+            names.add(lower)
+        end = match.end()
+    return words, frozenset(names)
 
 
 @lru_cache(maxsize=8192)
 def _features(text: str) -> _Features:
-    words = _WORD.findall(text.lower())
+    words, names = _tokens(text)
+    word_set = frozenset(words)
+    numbers = _numbers(text, word_set)
     parts = _PAYLOAD_SPLIT.split(text.strip(), maxsplit=1)
     instruction: tuple[str, ...] = tuple(words)
     payload = None
-    if len(parts) == 2 and len(_WORD.findall(parts[1])) >= 2:
-        instruction = tuple(_WORD.findall(parts[0].lower()))
-        payload = _content(_WORD.findall(parts[1].lower()))
+    if len(parts) == 2:
+        tail = _WORD.findall(parts[1].lower())
+        if len(tail) >= 2:
+            instruction = tuple(words[: len(words) - len(tail)])
+            payload = _content(tail)
     quoted = []
     for match in _QUOTED.finditer(text):
-        span = next(g for g in match.groups() if g is not None)
-        quoted.append(_content(_WORD.findall(span.lower())) or frozenset(_WORD.findall(span.lower())))
+        span = _WORD.findall(next(g for g in match.groups() if g is not None).lower())
+        quoted.append(_content(span) or frozenset(span))
+    identifiers = frozenset(
+        m.group(0).lower().removesuffix("()")
+        for m in _IDENTIFIER.finditer(text)
+        if m.group(0).lower() not in _ABBREVIATIONS
+    )
     return _Features(
         words=tuple(words),
-        word_set=frozenset(words),
-        stems=frozenset(_stem(w) for w in words),
-        numbers=_numbers(text, words),
-        operators=_operators(text),
+        counts=Counter(words),
+        word_set=word_set,
+        stems=frozenset(_stem(w) for w in word_set),
+        numbers=numbers,
+        operators=_operators(text, word_set) if numbers else frozenset(),
         quoted=tuple(q for q in quoted if q),
-        identifiers=frozenset(
-            m.group(0).lower().removesuffix("()")
-            for m in _IDENTIFIER.finditer(text)
-            if m.group(0).lower() not in _ABBREVIATIONS
-        ),
-        names=_names(text),
-        negated=bool(_NEGATION.search(text)),
+        identifiers=identifiers,
+        names=names,
+        negated=any(w in _NEGATIONS or w.startswith("non-") or w.endswith(("n't", "n’t")) for w in word_set),
         instruction=instruction,
         payload=payload,
         flat=" ".join(words),
@@ -208,8 +220,29 @@ def _unmatched(items: frozenset[str], other: _Features) -> set[str]:
     return {item for item in items if item not in other.word_set and item not in other.flat}
 
 
+def _unmatched_names(a: _Features, b: _Features) -> bool:
+    """A name of ``a`` that ``b`` lacks, also as a variant spelling ("Hilary" / "Hillary", "William's")."""
+    for name in _unmatched(a.names, b):
+        stem = _stem(name)
+        if stem in b.stems:
+            continue
+        if len(name) >= 5 and any(
+            difflib.SequenceMatcher(None, name, other).ratio() >= 0.8 for other in b.names if len(other) >= 5
+        ):
+            continue
+        return True
+    return False
+
+
 def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / max(len(a | b), 1)
+
+
+def _reordered(a: _Features, b: _Features) -> bool:
+    """The same names in another order ("from English to French" / "from French to English")."""
+    order_a = [w for w in a.words if w in a.names]
+    order_b = [w for w in b.words if w in b.names]
+    return len(set(order_a)) >= 2 and set(order_a) == set(order_b) and order_a != order_b
 
 
 class _Alignment:
@@ -242,16 +275,23 @@ class _Alignment:
 def check_candidate(query: str, candidate: str) -> str | None:
     """Why ``candidate`` (a cached prompt) must not answer ``query``, or None if it may.
 
-    Reasons: "different numbers", "different quoted text", "different identifiers", "different input
-    text" (the text after an instruction such as ``"Summarise: ..."``), "different names", "negation"
-    (one side negated), "different template slot" (a shared template with other words filled in).
+    Reasons: "different numbers" (a number or an operator replaced by another), "different quoted text"
+    (quoted or code spans whose words differ), "different identifiers" (code names), "different input
+    text" (the text after an instruction such as ``"Summarise: ..."``), "different names" (a name or a
+    language replaced by another), "negation" (one side negated, the rest nearly the same), "different
+    template slot" (a shared template with other words filled in).
+
+    A value present on one side only (``"best movies of 2016"`` vs ``"best movies"``) is not vetoed: on
+    labelled paraphrase data such additions are mostly rewordings, while replacements mostly are not.
     """
     if query == candidate:
         return None
     a, b = _features(query), _features(candidate)
-    if a.numbers != b.numbers or (a.numbers and a.operators != b.operators):
+    if (a.numbers - b.numbers and b.numbers - a.numbers) or (
+        a.numbers and b.numbers and a.operators != b.operators
+    ):
         return "different numbers"
-    if _quoted_missing(a, b) or _quoted_missing(b, a):
+    if a.quoted and b.quoted and (_quoted_missing(a, b) or _quoted_missing(b, a)):
         return "different quoted text"
     if _unmatched(a.identifiers, b) or _unmatched(b.identifiers, a):
         return "different identifiers"
@@ -262,11 +302,22 @@ def check_candidate(query: str, candidate: str) -> str | None:
         and (a.instruction == b.instruction or _overlap(a.payload, b.payload) < 0.5)
     ):
         return "different input text"
-    if _unmatched(a.names, b) and _unmatched(b.names, a):
+    if _unmatched_names(a, b) and _unmatched_names(b, a):
         return "different names"
+    longest = max(len(a.words), len(b.words), 1)
+    if sum((a.counts & b.counts).values()) < 0.6 * longest:
+        return None  # the rules below need a shared template: at least 60% of the words in common
     alignment = _Alignment(a, b)
-    if a.negated != b.negated and alignment.ratio >= 0.5:
+    if a.negated != b.negated and alignment.ratio >= 0.7:
         return "negation"
+    if alignment.ratio >= 0.6 and _reordered(a, b):
+        return "different order"
+    if (
+        alignment.ratio >= 0.6
+        and a.words[:1] != b.words[:1]
+        and {*a.words[:1], *b.words[:1]} <= _QUESTION_WORDS
+    ):
+        return "different question"
     if alignment.filled_slot(slot_words_only=a.payload is not None and a.payload == b.payload):
         return "different template slot"
     return None

@@ -94,6 +94,13 @@ NEAR_MISSES: list[tuple[str, str, str]] = [
     ("entity", "Tell me about the history of Berlin.", "Tell me about the history of Munich."),
     ("entity", "Draft a polite email to Alice declining the meeting.", "Draft a polite email to Bob declining the meeting."),
     ("entity", "What is the population of Canada in 2020?", "What is the population of Canada in 2010?"),
+    # the same names or question, turned around
+    ("order", "Translate this sentence from English to French: the shop opens at nine.",
+     "Translate this sentence from French to English: the shop opens at nine."),
+    ("order", "Convert 100 USD to EUR at today's rate.", "Convert 100 EUR to USD at today's rate."),
+    ("order", "Why did Rome defeat Carthage?", "Why did Carthage defeat Rome?"),
+    ("question", "When was the printing press invented?", "Why was the printing press invented?"),
+    ("question", "Why do cats purr?", "How do cats purr?"),
     # negation
     ("negation", "Is it safe to eat raw eggs?", "Is it not safe to eat raw eggs?"),
     ("negation", "List the countries that are in the European Union.", "List the countries that are not in the European Union."),

@@ -1,0 +1,380 @@
+"""How trustworthy are semantic hits? Precision, recall and wrong hits per preset, beside recallm.
+
+One command evaluates any embedder and its presets on a labelled pairs file (JSON lines
+``{"a", "b", "label"}``) in two protocols:
+
+- pairwise: each pair on its own: does ``b`` hit ``a``?
+- cache replay: insert every ``a``, query every ``b``: right hits, wrong hits (a label-0 query hit anything,
+  or a label-1 query hit another question), misses.
+
+pllm_notebook decides as ``SemanticCache`` does (calibrated threshold, then the guards); recallm 0.2.0 runs
+in its own venv (``benchmarks/reference_env.py``) with the same vectors, so the columns differ only by the
+decision. It also prints: wrong hits at equal recall versus raw cosine (recallm's method), the mock
+paraphrases hitting their own origin, the templated near-misses of ``tests/semantic_quality``, and the
+guards' cost per candidate.
+
+    python benchmarks/eval_semantic.py --pairs ../shared/data/qqp_pairs_dev.jsonl --split 1/2 --limit 5000
+
+Embeddings are kept under ``--cache-dir`` (default: a folder in the system temp dir), so a re-run embeds
+nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from pllm_notebook.cache.calibration import (  # noqa: E402
+    embed_cached,
+    figures_at,
+    guard_verdicts,
+    load_pairs,
+    pair_similarities,
+    precision_recall_curve,
+    replay,
+    split_pairs,
+)
+from pllm_notebook.cache.calibration_cli import DEFAULT_EMBEDDER, load_embedder  # noqa: E402
+from pllm_notebook.cache.guards import check_candidate  # noqa: E402
+from pllm_notebook.cache.presets import PRESETS, load_calibration, resolve_threshold  # noqa: E402
+
+RECALLM_THRESHOLDS = {"strict": 0.97, "balanced": 0.92, "loose": 0.85}
+SHARED_DATA = Path(os.environ.get("PLLM_SHARED_DIR", REPO.parent / "shared")) / "data"
+CASES = REPO / "tests" / "semantic_quality" / "cases.py"
+
+# Runs inside the reference venv: recallm's own SemanticCache and storage decide, on our vectors.
+RECALLM_RUNNER = r"""
+import json, sys
+import numpy as np
+from recallm import CacheConfig, InMemoryStorage, SemanticCache
+from llm_semantic_cache.context import hash_context
+
+job = json.load(open(sys.argv[1]))
+vectors = np.load(sys.argv[2])
+row = {text: i for i, text in enumerate(job["texts"])}
+
+class Precomputed:
+    model_id = job["model_id"]
+    def embed(self, text):
+        return vectors[row.get(text, 0)].tolist()
+
+def ask(cache, prompt, namespace):
+    return cache.wrap(lambda **kw: {"text": prompt})(
+        model="m", messages=[{"role": "user", "content": prompt}], cache_context={}, cache_namespace=namespace)
+
+def lookup(cache, prompt, namespace):
+    _, response, score = cache._sync_lookup(prompt, namespace, hash_context({}))
+    return [None if response is None else response["text"], score]
+
+out = {}
+for name, task in job["tasks"].items():
+    cache = SemanticCache(InMemoryStorage(), CacheConfig(threshold=job["threshold"]), embedder=Precomputed())
+    if task["protocol"] == "pairwise":
+        answers = []
+        for i, (a, b) in enumerate(task["pairs"]):
+            ask(cache, a, f"p{i}")
+            answers.append(lookup(cache, b, f"p{i}"))
+    else:
+        for a in task["stored"]:
+            ask(cache, a, "replay")
+        answers = [lookup(cache, q, "replay") for q in task["queries"]]
+    out[name] = answers
+json.dump(out, open(sys.argv[3], "w"))
+"""
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--pairs", default=str(SHARED_DATA / "qqp_pairs_dev.jsonl"), help="labelled pairs JSONL"
+    )
+    parser.add_argument(
+        "--split", default="1/2", help="evaluate one stable split K/N (default 1/2: held out)"
+    )
+    parser.add_argument("--limit", type=int, default=5000, help="first N pairs of the split (default 5000)")
+    parser.add_argument("--embedder", default=DEFAULT_EMBEDDER, help="as for `pllm-notebook calibrate`")
+    parser.add_argument("--model-path", help="local ONNX folder (default: $PLLM_EMBEDDING_MODEL_PATH)")
+    parser.add_argument(
+        "--calibration", help="a calibration JSON for this embedder (default: the shipped one)"
+    )
+    parser.add_argument("--paraphrases", default=str(SHARED_DATA / "paraphrase_pairs_mock.json"))
+    parser.add_argument("--cache-dir", default=str(Path(tempfile.gettempdir()) / "pllm-eval-embeddings"))
+    parser.add_argument("--no-reference", action="store_true", help="skip running recallm itself")
+    parser.add_argument(
+        "--reference-pairs", type=int, default=600, help="pairs on which recallm itself is run as a check"
+    )
+    return parser.parse_args(argv)
+
+
+def counts_row(name: str, threshold: float, right: int, wrong: int, positives: int, queries: int) -> str:
+    hits = right + wrong
+    precision = right / hits if hits else float("nan")
+    return (
+        f"| {name} | {threshold:.3f} | {precision:.3f} | {right / max(positives, 1):.3f} | "
+        f"{wrong / max(queries, 1):.3f} | {right} | {wrong} |"
+    )
+
+
+HEADER = "| decision | threshold | precision | recall | wrong-hit rate | right hits | wrong hits |\n|---|---|---|---|---|---|---|"
+
+
+def raw_replay_curve(sim_nearest: np.ndarray, right_if_hit: np.ndarray) -> dict[str, np.ndarray]:
+    """Right and wrong hits of raw cosine replay for every threshold (nearest stored text only)."""
+    order = np.argsort(-sim_nearest, kind="stable")
+    return {
+        "threshold": sim_nearest[order],
+        "right": np.cumsum(right_if_hit[order]),
+        "wrong": np.cumsum(~right_if_hit[order]),
+    }
+
+
+def wrong_at_equal_recall(curve: dict[str, np.ndarray], right: int) -> tuple[int, float]:
+    """Wrong hits raw cosine makes to reach ``right`` right hits, and the threshold that takes."""
+    reach = np.flatnonzero(curve["right"] >= right)
+    if not reach.size:
+        return -1, float("nan")
+    i = int(reach.min())
+    return int(curve["wrong"][i]), float(curve["threshold"][i])
+
+
+def run_recallm(model_id: str, texts: list[str], vectors: np.ndarray, tasks: dict) -> dict | None:
+    """recallm 0.2.0's own answers (hit text, best score) for ``tasks``, at its loosest preset."""
+    from reference_env import reference_python
+
+    python = reference_python()
+    if python is None:
+        return None
+    with tempfile.TemporaryDirectory() as scratch:
+        job, npy, result = (Path(scratch) / name for name in ("job.json", "vectors.npy", "result.json"))
+        job.write_text(
+            json.dumps({"model_id": model_id, "texts": texts, "tasks": tasks, "threshold": "loose"})
+        )
+        np.save(npy, vectors)
+        done = subprocess.run(
+            [python, "-c", RECALLM_RUNNER, str(job), str(npy), str(result)],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        )
+        if done.returncode:
+            print(f"recallm run failed; no recallm columns:\n{done.stderr[-2000:]}", file=sys.stderr)
+            return None
+        return json.loads(result.read_text())
+
+
+def load_cases() -> list[tuple[str, str, str]]:
+    if not CASES.is_file():
+        return []
+    spec = importlib.util.spec_from_file_location("semantic_quality_cases", CASES)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.NEAR_MISSES
+
+
+def guard_cost(pairs: list[tuple[str, str]]) -> str:
+    """CPU time of ``check_candidate`` per candidate (thread time, garbage collector paused: neither other
+    processes on the machine nor collections triggered by earlier allocations count)."""
+    timings = {}
+    gc.disable()
+    for label in ("first sight of each text", "texts seen before"):
+        per_call = []
+        for query, candidate in pairs:
+            start = time.thread_time_ns()
+            check_candidate(query, candidate)
+            per_call.append(time.thread_time_ns() - start)
+        ms = np.array(per_call) / 1e6
+        timings[label] = (
+            f"mean {ms.mean():.3f} ms, p99 {np.percentile(ms, 99):.3f} ms, max {ms.max():.3f} ms, "
+            f"over 1 ms: {(ms > 1).sum()}"
+        )
+    gc.enable()
+    return "\n".join(f"- {k}: {v}" for k, v in timings.items())
+
+
+def check_against_recallm(model_id, pairs, vectors_of, replay_size: int) -> str:
+    """Run recallm itself on a sample and count how often its hits equal the max-cosine rule used here."""
+    sample = pairs[:replay_size]
+    stored = list(dict.fromkeys(p.a for p in sample))
+    queries = [p.b for p in sample]
+    texts = list(dict.fromkeys([*stored, *queries]))
+    tasks = {
+        "pairwise": {"protocol": "pairwise", "pairs": [[p.a, p.b] for p in sample]},
+        "replay": {"protocol": "replay", "stored": stored, "queries": queries},
+    }
+    started = time.perf_counter()
+    got = run_recallm(model_id, texts, vectors_of(texts), tasks)
+    if got is None:
+        return (
+            "recallm 0.2.0 unavailable: its columns are the max-cosine rule it uses, not checked against it"
+        )
+    agree = total = 0
+    a_vec, b_vec, s_vec = vectors_of([p.a for p in sample]), vectors_of(queries), vectors_of(stored)
+    pair_sims = pair_similarities(a_vec, b_vec)
+    replay_sims = b_vec @ s_vec.T
+    for threshold in RECALLM_THRESHOLDS.values():
+        for i in range(len(sample)):
+            text, score = got["pairwise"][i]
+            agree += (text is not None and score >= threshold) == bool(pair_sims[i] >= threshold)
+            text, score = got["replay"][i]
+            j = int(replay_sims[i].argmax())
+            theirs = text if text is not None and score >= threshold else None
+            agree += theirs == (stored[j] if replay_sims[i, j] >= threshold else None)
+            total += 2
+    return (
+        f"recallm 0.2.0 itself (its SemanticCache + InMemoryStorage, same vectors, {len(sample)} pairs in both "
+        f"protocols, 3 presets) made the same decision as the max-cosine rule in {agree}/{total} cases "
+        f"({time.perf_counter() - started:.0f} s)"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    part, parts = (int(x) for x in args.split.split("/"))
+    pairs = split_pairs(load_pairs(args.pairs), part, parts)[: args.limit]
+    embedder = load_embedder(args.embedder, args.model_path)
+    model_id = embedder.model_id
+    calibration = load_calibration(args.calibration) if args.calibration else None
+    ours = {p: resolve_threshold(p, model_id, calibration) for p in PRESETS}
+    labels = np.array([p.label for p in pairs], dtype=bool)
+    positives = int(labels.sum())
+    print(
+        f"# Semantic-hit quality: {model_id}, {Path(args.pairs).name} split {args.split}, {len(pairs)} pairs "
+        f"({positives} duplicates)\n"
+    )
+    print(
+        "pllm = calibrated threshold + guards (as SemanticCache decides); recallm = its preset thresholds on "
+        "raw cosine of the same vectors\n"
+    )
+    started = time.perf_counter()
+    known: dict[str, np.ndarray] = {}
+
+    def vectors_of(texts: list[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in known]
+        if missing:
+            known.update(zip(missing, embed_cached(embedder, missing, args.cache_dir), strict=True))
+        return np.stack([known[t] for t in texts])
+
+    a_vec, b_vec = vectors_of([p.a for p in pairs]), vectors_of([p.b for p in pairs])
+    mock = json.loads(Path(args.paraphrases).read_text()) if Path(args.paraphrases).is_file() else []
+    origins = list(dict.fromkeys(m["origin"] for m in mock))
+    similars = [m["similar"] for m in mock]
+    near = load_cases()
+    if mock:
+        o_vec, s_vec = vectors_of(origins), vectors_of(similars)
+    if near:
+        n_vec_a, n_vec_b = vectors_of([a for _, a, _ in near]), vectors_of([b for _, _, b in near])
+    print(f"embeddings ready in {time.perf_counter() - started:.1f} s (cached under {args.cache_dir})\n")
+    if args.no_reference:
+        print("recallm check skipped (--no-reference)\n")
+    else:
+        print(check_against_recallm(model_id, pairs, vectors_of, args.reference_pairs) + "\n")
+
+    sims = pair_similarities(a_vec, b_vec)
+    guarded = precision_recall_curve(sims, labels, guard_verdicts(pairs))
+    raw = precision_recall_curve(sims, labels)
+    print("## Pairwise (each pair on its own)\n")
+    print(HEADER)
+    for preset in PRESETS:
+        f = figures_at(guarded, ours[preset])
+        print(counts_row(f"pllm {preset}", ours[preset], f["right"], f["wrong"], positives, len(pairs)))
+    for preset, threshold in RECALLM_THRESHOLDS.items():
+        f = figures_at(raw, threshold)
+        print(counts_row(f"recallm {preset}", threshold, f["right"], f["wrong"], positives, len(pairs)))
+
+    # replay: every distinct a stored once; a label-1 b is right only on its own a
+    stored = list(dict.fromkeys(p.a for p in pairs))
+    stored_vec = vectors_of(stored)
+    queries = [p.b for p in pairs]
+    answers = [{p.a} if p.label else set() for p in pairs]
+    replay_sims = b_vec @ stored_vec.T
+    nearest = replay_sims.argmax(axis=1)
+    right_if_hit = np.array([stored[j] in answers[i] for i, j in enumerate(nearest)])
+    raw_replay = raw_replay_curve(replay_sims[np.arange(len(queries)), nearest], right_if_hit)
+    print("\n## Cache replay (insert every a, query every b)\n")
+    print(HEADER)
+    replay_ours = {}
+    for preset in PRESETS:
+        counts = replay(stored, stored_vec, queries, b_vec, answers, ours[preset])
+        replay_ours[preset] = counts
+        print(
+            counts_row(
+                f"pllm {preset}", ours[preset], counts.right_hits, counts.wrong_hits, positives, len(queries)
+            )
+        )
+    for preset, threshold in RECALLM_THRESHOLDS.items():
+        counts = replay(stored, stored_vec, queries, b_vec, answers, threshold, guard=None)
+        print(
+            counts_row(
+                f"recallm {preset}", threshold, counts.right_hits, counts.wrong_hits, positives, len(queries)
+            )
+        )
+
+    print("\n## Wrong hits at equal recall, versus raw cosine (recallm's decision)\n")
+    print(
+        "| protocol | preset | right hits | pllm wrong | raw-cosine wrong (threshold) | ratio |\n|---|---|---|---|---|---|"
+    )
+    for preset in PRESETS:
+        f = figures_at(guarded, ours[preset])
+        w, t = wrong_at_equal_recall(raw, f["right"])
+        print(
+            f"| pairwise | {preset} | {f['right']} | {f['wrong']} | {w} ({t:.3f}) | {f['wrong'] / max(w, 1):.2f} |"
+        )
+    for preset in PRESETS:
+        c = replay_ours[preset]
+        w, t = wrong_at_equal_recall(raw_replay, c.right_hits)
+        print(
+            f"| replay | {preset} | {c.right_hits} | {c.wrong_hits} | {w} ({t:.3f}) | {c.wrong_hits / max(w, 1):.2f} |"
+        )
+
+    if mock:
+        print(f"\n## Mock paraphrases ({len(mock)}): insert every origin, query every paraphrase\n")
+        best = (s_vec @ o_vec.T).argmax(axis=1)
+        ceiling = np.mean([origins[j] == m["origin"] for j, m in zip(best, mock, strict=True)])
+        print(f"nearest origin is the right one for {ceiling:.1%} (the ceiling)\n")
+        print(
+            "| decision | threshold | hit own origin | hit another origin | missed |\n|---|---|---|---|---|"
+        )
+        own = [{m["origin"]} for m in mock]
+        rows = [(f"pllm {p}", ours[p], check_candidate) for p in PRESETS]
+        rows += [(f"recallm {p}", t, None) for p, t in RECALLM_THRESHOLDS.items()]
+        for name, threshold, guard in rows:
+            c = replay(origins, o_vec, similars, s_vec, own, threshold, guard=guard)
+            n = len(mock)
+            print(
+                f"| {name} | {threshold:.3f} | {c.right_hits / n:.1%} | {c.wrong_hits / n:.1%} | {c.misses / n:.1%} |"
+            )
+
+    if near:
+        print(f"\n## Templated near-misses of tests/semantic_quality ({len(near)} pairs): wrong hits\n")
+        near_sims = pair_similarities(n_vec_a, n_vec_b)
+        vetoed = np.array([check_candidate(b, a) is not None for _, a, b in near])
+        print(
+            "| preset | pllm wrong hits | raw cosine at pllm's threshold | recallm wrong hits |\n|---|---|---|---|"
+        )
+        for preset in PRESETS:
+            above = near_sims >= ours[preset]
+            theirs = int((near_sims >= RECALLM_THRESHOLDS[preset]).sum())
+            print(f"| {preset} | {int((above & ~vetoed).sum())} | {int(above.sum())} | {theirs} |")
+
+    checked = [(p.b, p.a) for p in pairs] + [(m["similar"], m["origin"]) for m in mock]
+    print(f"\n## Guard cost per candidate ({len(pairs)} QQP pairs and {len(mock)} mock pairs)\n")
+    print(guard_cost(checked))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
