@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import Mapping
 from concurrent.futures import Future
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ProviderError
@@ -19,7 +20,7 @@ from ..hashing import stable_hash
 from ..providers import LLMRequest, Message, Provider, ProviderReply, cost_usd
 from ..providers.content import image_part, is_pil_image
 from ..store import CallRecord
-from .recording import response_from_record
+from .recording import record_extras, response_from_record
 from .response import LLMResponse, ResponseData, Usage
 from .streaming import ChunkFeed
 
@@ -84,6 +85,20 @@ def _snippet(text: str, n: int = 120) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
+@dataclass(frozen=True)
+class _Job:
+    """One call to make: who asks, under which resume key, and where streamed pieces go."""
+
+    agent: Agent
+    label: str
+    call_id: str
+    key: str
+    occurrence: int
+    request: LLMRequest
+    cache_args: dict[str, Any]
+    feed: ChunkFeed | None
+
+
 class Asker:
     """Runs ``ask_llm`` for one orchestrator."""
 
@@ -145,35 +160,25 @@ class Asker:
                 return response
         call_id = uuid.uuid4().hex
         feed = ChunkFeed() if request.stream else None
-        job = (agent, label, call_id, key, occurrence, request, cache_args, feed)
+        job = _Job(agent, label, call_id, key, occurrence, request, cache_args, feed)
         if orch.strategy == "concurrent" or feed is not None:
-            future: Future = orch.executor().submit(self._call, *job)
+            future: Future = orch.executor().submit(self._call, job)
             response = LLMResponse(call_id, future=future, feed=feed, replay_pace=pace)
             agent._pending.append(response)
         else:
-            response = LLMResponse(call_id, self._call(*job))
+            response = LLMResponse(call_id, self._call(job))
         state.append(response)
         return response
 
-    def _call(
-        self,
-        agent: Agent,
-        label: str,
-        call_id: str,
-        key: str,
-        occurrence: int,
-        request: LLMRequest,
-        cache_args: dict[str, Any],
-        feed: ChunkFeed | None = None,
-    ) -> ResponseData:
+    def _call(self, job: _Job) -> ResponseData:
         try:
-            data = self._resolve_call(agent, label, call_id, key, occurrence, request, cache_args, feed)
+            data = self._resolve_call(job)
         except BaseException as exc:
-            if feed is not None:
-                feed.close(exc)
+            if job.feed is not None:
+                job.feed.close(exc)
             raise
-        if feed is not None:
-            feed.close()
+        if job.feed is not None:
+            job.feed.close()
         return data
 
     def _fetch(self, provider: Provider, request: LLMRequest, feed: ChunkFeed | None) -> ProviderReply:
@@ -194,17 +199,8 @@ class Asker:
             f"{provider.name}: the stream ended without its final chunk", provider=provider.name
         )
 
-    def _resolve_call(
-        self,
-        agent: Agent,
-        label: str,
-        call_id: str,
-        key: str,
-        occurrence: int,
-        request: LLMRequest,
-        cache_args: dict[str, Any],
-        feed: ChunkFeed | None,
-    ) -> ResponseData:
+    def _resolve_call(self, job: _Job) -> ResponseData:
+        agent, label, call_id, request, feed = job.agent, job.label, job.call_id, job.request, job.feed
         orch = self.orch
         provider = orch.provider
         orch.emit(
@@ -221,7 +217,7 @@ class Asker:
         try:
             hit = None
             if orch.cache is not None:
-                hit = orch.cache.lookup_request(request, occurrence=occurrence, **cache_args)
+                hit = orch.cache.lookup_request(request, occurrence=job.occurrence, **job.cache_args)
             if hit is not None:
                 if feed is not None:
                     feed.put(hit.text)
@@ -244,7 +240,7 @@ class Asker:
                 extra = {"source": "live"}
                 if orch.cache is not None:
                     orch.cache.store_reply(
-                        request, reply, latency_s=latency, cost_usd=data.cost_usd, **cache_args
+                        request, reply, latency_s=latency, cost_usd=data.cost_usd, **job.cache_args
                     )
         except Exception as exc:
             orch.emit(
@@ -259,22 +255,11 @@ class Asker:
                 )
             )
             raise
-        if data.output_parsed is not None:
-            dump = getattr(data.output_parsed, "model_dump", None)
-            extra["parsed"] = dump(mode="json") if callable(dump) else data.output_parsed
-            if callable(dump):
-                kind = type(data.output_parsed)
-                extra["parsed_type"] = f"{kind.__module__}:{kind.__qualname__}"
-        if data.chunks:
-            extra["chunks"] = list(data.chunks)
-        if data.tool_calls:
-            extra["tool_calls"] = list(data.tool_calls)
-        if data.usage.cached_input_tokens:
-            extra["cached_input_tokens"] = data.usage.cached_input_tokens
+        extra.update(record_extras(data))
         orch.store.put_call(
             CallRecord(
                 call_id=call_id,
-                resume_key=key,
+                resume_key=job.key,
                 agent=agent.name,
                 provider=data.provider,
                 model=data.model,

@@ -64,6 +64,24 @@ def _structured(stored: dict[str, Any], expected: Any) -> Any:
     return validate(parsed) if callable(validate) else parsed
 
 
+def record_extras(data: ResponseData) -> dict[str, Any]:
+    """What the call log keeps beside the text, read back by :func:`response_from_record`."""
+    extras: dict[str, Any] = {}
+    if data.output_parsed is not None:
+        dump = getattr(data.output_parsed, "model_dump", None)
+        extras["parsed"] = dump(mode="json") if callable(dump) else data.output_parsed
+        if callable(dump):
+            kind = type(data.output_parsed)
+            extras["parsed_type"] = f"{kind.__module__}:{kind.__qualname__}"
+    if data.chunks:
+        extras["chunks"] = list(data.chunks)
+    if data.tool_calls:
+        extras["tool_calls"] = list(data.tool_calls)
+    if data.usage.cached_input_tokens:
+        extras["cached_input_tokens"] = data.usage.cached_input_tokens
+    return extras
+
+
 def response_from_record(
     store: ResumeStore, call_id: str, source: str = "memo", structured_output: Any = None
 ) -> LLMResponse:
