@@ -21,7 +21,7 @@ WRITER = """
 import sys
 sys.path.insert(0, sys.argv[2])
 import pllm_notebook as pllm
-from conftest import HashEmbedder
+from cheap_embedder import HashEmbedder
 from pllm_notebook.cache import CacheConfig, DuckDBStorage, SemanticCache
 
 directory = sys.argv[1]

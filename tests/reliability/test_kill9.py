@@ -17,7 +17,7 @@ from pllm_notebook.cache import CacheConfig, DuckDBStorage, SemanticCache
 from pllm_notebook.engine.recording import call_ids, decode_ops
 from pllm_notebook.store import ResumeStore
 
-from .conftest import HashEmbedder
+from .cheap_embedder import HashEmbedder
 
 KILLS = 20
 
@@ -25,7 +25,7 @@ WRITER = """
 import sys
 sys.path.insert(0, sys.argv[3])
 import pllm_notebook as pllm
-from conftest import HashEmbedder
+from cheap_embedder import HashEmbedder
 from pllm_notebook.cache import CacheConfig, DuckDBStorage, SemanticCache
 from pllm_notebook.events import MemoStored, bus
 

@@ -13,7 +13,7 @@ from pllm_notebook.cache import CacheConfig, SemanticCache, ThreadSafeInMemorySt
 from pllm_notebook.cache.canonical import canonical_from_kwargs
 from pllm_notebook.hashing import CanonicalEncodingError, canonical_bytes, stable_hash
 
-from .conftest import HashEmbedder
+from .cheap_embedder import HashEmbedder
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

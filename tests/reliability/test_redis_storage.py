@@ -14,7 +14,7 @@ from pllm_notebook.cache import CacheConfig, SemanticCache
 from pllm_notebook.cache.storage_redis import RedisStorage
 from pllm_notebook.errors import ConfigError
 
-from .conftest import HashEmbedder
+from .cheap_embedder import HashEmbedder
 
 
 def _cache(url: str, **config) -> tuple[SemanticCache, list[str]]:

@@ -20,7 +20,7 @@ from pllm_notebook.cache.storage_redis import RedisStorage
 from pllm_notebook.events import bus
 from pllm_notebook.store import DB_FILENAME, ResumeStore
 
-from .conftest import HashEmbedder
+from .cheap_embedder import HashEmbedder
 
 FAKE_KEY = "sk-proj-FAKEfake0123456789abcdefXYZ"
 ODD_KEY = "zz-corp-0123456789-secret"  # no known format: caught because it is the value of *_API_KEY
