@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..errors import ConfigError
+
 __all__ = [
     "PRESETS",
     "UNCALIBRATED_THRESHOLDS",
@@ -60,18 +62,18 @@ class Calibration:
     def from_dict(cls, data: dict[str, Any], origin: str = "calibration") -> Calibration:
         """Validate a calibration read from JSON; errors name ``origin`` and what is wrong."""
         if not isinstance(data, dict) or not isinstance(data.get("model_id"), str) or not data["model_id"]:
-            raise ValueError(f"{origin}: not a calibration (needs a 'model_id' string and 'thresholds')")
+            raise ConfigError(f"{origin}: not a calibration (needs a 'model_id' string and 'thresholds')")
         raw = data.get("thresholds")
         if not isinstance(raw, dict) or set(raw) != set(PRESETS):
-            raise ValueError(f"{origin}: 'thresholds' must give exactly {', '.join(PRESETS)}")
+            raise ConfigError(f"{origin}: 'thresholds' must give exactly {', '.join(PRESETS)}")
         thresholds: dict[str, float] = {}
         for name in PRESETS:
             value = raw[name]
             if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
-                raise ValueError(f"{origin}: threshold {name!r} is {value!r}; it must be a number in [0, 1]")
+                raise ConfigError(f"{origin}: threshold {name!r} is {value!r}; it must be a number in [0, 1]")
             thresholds[name] = float(value)
         if not thresholds["strict"] >= thresholds["balanced"] >= thresholds["loose"]:
-            raise ValueError(
+            raise ConfigError(
                 f"{origin}: thresholds must satisfy strict >= balanced >= loose, got {thresholds}"
             )
         return cls(
@@ -118,11 +120,11 @@ def load_calibration(path: str | Path, register: bool = True) -> Calibration:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ValueError(
+        raise ConfigError(
             f"calibration file {path} does not exist; write one with `pllm-notebook calibrate`"
         ) from None
     except json.JSONDecodeError as exc:
-        raise ValueError(f"calibration file {path} is not valid JSON ({exc})") from None
+        raise ConfigError(f"calibration file {path} is not valid JSON ({exc})") from None
     calibration = Calibration.from_dict(data, str(path))
     if register:
         register_calibration(calibration)
@@ -141,17 +143,18 @@ def resolve_threshold(threshold: str | float, model_id: str, calibration: Calibr
     ``threshold`` is a preset name ("strict", "balanced", "loose") or a raw cosine in [0, 1], used as is.
     A preset uses ``calibration`` if given, else the one registered for ``model_id``; an embedder with no
     calibration gets ``UNCALIBRATED_THRESHOLDS`` and one warning that its presets mean nothing measured.
+    Raises ``ConfigError`` (a ``ValueError``) for anything else.
     """
     allowed = f"one of {', '.join(repr(p) for p in PRESETS)} or a number in [0, 1]"
     if isinstance(threshold, bool):
-        raise ValueError(f"threshold must be {allowed}, got {threshold!r}")
+        raise ConfigError(f"threshold must be {allowed}, got {threshold!r}")
     if isinstance(threshold, str):
         name = threshold.strip().lower()
         if name not in PRESETS:
             try:
                 threshold = float(name)
             except ValueError:
-                raise ValueError(f"threshold must be {allowed}, got {threshold!r}") from None
+                raise ConfigError(f"threshold must be {allowed}, got {threshold!r}") from None
         else:
             found = calibration or calibration_for(model_id)
             if found is not None:
@@ -159,7 +162,7 @@ def resolve_threshold(threshold: str | float, model_id: str, calibration: Calibr
             _warn_uncalibrated(model_id)
             return UNCALIBRATED_THRESHOLDS[name]
     if not isinstance(threshold, int | float) or not 0.0 <= float(threshold) <= 1.0:
-        raise ValueError(f"threshold must be {allowed}, got {threshold!r}")
+        raise ConfigError(f"threshold must be {allowed}, got {threshold!r}")
     return float(threshold)
 
 
