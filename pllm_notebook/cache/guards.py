@@ -22,7 +22,7 @@ from functools import lru_cache
 __all__ = ["check_candidate", "GUARD_VERSION", "REASONS"]
 
 #: Bumped whenever a rule changes, so a calibration can say which guards it was measured with.
-GUARD_VERSION = "2"
+GUARD_VERSION = "3"
 
 REASONS = (
     "different numbers",
@@ -35,13 +35,15 @@ REASONS = (
     "different order",
     "different question",
 )
+SWAP_RATIO = 0.7
+_ARTICLES = frozenset({"a", "an", "the"})
 _QUESTION_WORDS = frozenset({"why", "when", "where", "who", "how"})
 
 _WORD = re.compile(r"[^\W_][\w'’]*(?:[.\-][^\W_][\w]*)*(?:\+\+|#)?|_\w+", re.UNICODE)
 _NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?(?:%|[kK]\b)?|\d+(?:\.\d+)?(?:%|[kK]\b)?")
 _QUOTED = re.compile(
     r"```(.+?)```|`([^`\n]+)`|\"([^\"\n]{1,400})\"|“([^”\n]{1,400})”|«([^»\n]{1,400})»"
-    r"|(?<![\w])'([^'\n]{1,400})'(?![\w])|(?<![\w])‘([^’\n]{1,400})’(?![\w])",
+    r"|(?<![\w])'((?:[^'\n]|(?<=\w)'(?=\w)){1,400})'(?![\w])|(?<![\w])‘([^’\n]{1,400})’(?![\w])",
     re.DOTALL,
 )
 _IDENTIFIER = re.compile(
@@ -107,7 +109,7 @@ class _Features:
     stems: frozenset[str]
     numbers: frozenset[str]
     operators: frozenset[str]
-    quoted: tuple[frozenset[str], ...]
+    quoted: tuple[str, ...]
     identifiers: frozenset[str]
     names: frozenset[str]
     negated: bool
@@ -120,7 +122,7 @@ class _Features:
 def _stem(word: str) -> str:
     """A crude stem ("works", "working", "worked" -> "work"): enough to see a reworded slot is the same."""
     word = word.removesuffix("'s").removesuffix("’s")
-    for suffix in ("ing", "ed", "es", "s", "ly"):
+    for suffix in ("ing", "ed", "s", "ly"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             word = word[: -len(suffix)]
             break
@@ -154,15 +156,16 @@ def _operators(text: str, words: frozenset[str]) -> frozenset[str]:
 
 
 def _tokens(text: str) -> tuple[list[str], frozenset[str]]:
-    """Lower-case words, and the names among them: capitalised words not at the start of a sentence,
-    and lower-case slot words (languages, labels)."""
+    """Lower-case words but articles ("a", "an", "the" rarely change the answer), and the names among them:
+    capitalised words not at the start of a sentence, and lower-case slot words (languages, labels)."""
     words: list[str] = []
     names = set()
     end = 0
     for match in _WORD.finditer(text):
         token = match.group(0)
         lower = token.lower()
-        words.append(lower)
+        if lower not in _ARTICLES:
+            words.append(lower)
         sentence_start = end == 0 or _SENTENCE_BREAK.search(text, end, match.start()) is not None
         if lower in _SLOT_WORDS or (
             not sentence_start and token[0].isupper() and len(token) > 1 and lower not in _STOPWORDS
@@ -181,14 +184,14 @@ def _features(text: str) -> _Features:
     instruction: tuple[str, ...] = tuple(words)
     payload = None
     if len(parts) == 2:
-        tail = _WORD.findall(parts[1].lower())
+        tail = [w for w in _WORD.findall(parts[1].lower()) if w not in _ARTICLES]
         if len(tail) >= 2:
             instruction = tuple(words[: len(words) - len(tail)])
             payload = _content(tail)
     quoted = []
     for match in _QUOTED.finditer(text):
         span = _WORD.findall(next(g for g in match.groups() if g is not None).lower())
-        quoted.append(_content(span) or frozenset(span))
+        quoted.append(" ".join(w for w in span if w not in _ARTICLES))
     identifiers = frozenset(
         m.group(0).lower().removesuffix("()")
         for m in _IDENTIFIER.finditer(text)
@@ -212,8 +215,8 @@ def _features(text: str) -> _Features:
 
 
 def _quoted_missing(a: _Features, b: _Features) -> bool:
-    """A quoted or code span of ``a`` whose words ``b`` does not contain."""
-    return any(not all(w in b.word_set or _stem(w) in b.stems for w in span) for span in a.quoted)
+    """A quoted or code span of ``a`` whose words do not appear, in that order, in ``b``."""
+    return any(span not in b.flat for span in a.quoted)
 
 
 def _unmatched(items: frozenset[str], other: _Features) -> set[str]:
@@ -245,6 +248,15 @@ def _reordered(a: _Features, b: _Features) -> bool:
     return len(set(order_a)) >= 2 and set(order_a) == set(order_b) and order_a != order_b
 
 
+def _variant_spellings(a: set[str], b: set[str]) -> bool:
+    """One word each, spelled nearly alike ("color" / "colour"): a variant, not a slot. The first two
+    letters must agree, so "ascending" / "descending" and "encrypt" / "decrypt" stay different."""
+    if len(a) != 1 or len(b) != 1:
+        return False
+    (word_a,), (word_b,) = a, b
+    return word_a[:2] == word_b[:2] and difflib.SequenceMatcher(None, word_a, word_b).ratio() >= 0.8
+
+
 class _Alignment:
     """Word-level alignment of two texts: how much they share and the spans where they differ."""
 
@@ -263,13 +275,20 @@ class _Alignment:
         """One or two contiguous spans differ inside a shared template, and they hold different content.
 
         Different content is a slot word (a language, a label) on either side or, unless
-        ``slot_words_only``, one span where both sides hold three or more words the other lacks.
+        ``slot_words_only``, one span where one or two words were swapped for others in a text that is
+        otherwise the same ("a limerick about a cat" / "... a dog"), or where both sides hold three or
+        more words the other lacks.
         """
         if self.shared < 3 or self.ratio < 0.6 or len(self.spans) > 2 or not (self.only_a and self.only_b):
             return False
         if (self.only_a | self.only_b) & _SLOT_WORDS:
             return True
-        return not slot_words_only and len(self.spans) == 1 and min(len(self.only_a), len(self.only_b)) >= 3
+        if slot_words_only or len(self.spans) != 1:
+            return False
+        _, i1, i2, j1, j2 = self.spans[0]
+        if i2 - i1 <= 2 and j2 - j1 <= 2 and self.ratio >= SWAP_RATIO:
+            return not _variant_spellings(self.only_a, self.only_b)
+        return min(len(self.only_a), len(self.only_b)) >= 3
 
 
 def check_candidate(query: str, candidate: str) -> str | None:
