@@ -10,7 +10,7 @@ in its query's nearest cells with very high probability.
 
 Rows are appended on add and marked dead on remove; dead rows are dropped and new rows grouped when the
 ungrouped tail or the dead rows grow past a fraction of the index, and the centroids are retrained each
-time the index doubles. Products run in blocks of ``_CHUNK`` rows: numpy's BLAS stays single-threaded
+time the index grows ``RETRAIN_GROWTH`` times. Products run in blocks of ``_CHUNK`` rows: numpy's BLAS stays single-threaded
 below that size, which is much faster than its threads on a busy two-core machine.
 """
 
@@ -20,11 +20,12 @@ import numpy as np
 
 __all__ = ["VectorIndex", "COARSE_FROM", "PROBES"]
 
-COARSE_FROM = 20_000
+COARSE_FROM = 8_192
 PROBES = 24
 _CHUNK = 1024
 _TAIL_FRACTION = 0.05
 _DEAD_FRACTION = 0.25
+RETRAIN_GROWTH = 4
 CELLS_PER_SQRT = 2.0  # about CELLS_PER_SQRT * sqrt(n) cells
 _TRAIN_SAMPLE = 10_000
 _TRAIN_ROUNDS = 5
@@ -160,7 +161,7 @@ class VectorIndex:
         live = len(self._rows)
         if live < COARSE_FROM:
             return False
-        if self._centroids is None or live > 2 * self._trained_at:
+        if self._centroids is None or live > RETRAIN_GROWTH * self._trained_at:
             self._train()
             self._regroup()
         elif len(self._ids) - self._grouped > max(1024, _TAIL_FRACTION * self._grouped):
