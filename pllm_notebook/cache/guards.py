@@ -3,12 +3,13 @@
 Prompts built from a template (``f"What is {a} + {b}?"``, ``f"Translate into {lang}: {text}"``,
 ``f"Classify the sentiment: {review}"``) share most of their words, so they embed close together, yet need
 different answers. Cosine similarity cannot see that; these checks can. They compare what a template fills
-in: numbers, quoted or code text, names and identifiers, the input after an instruction, negation.
-A paraphrase keeps all of those and passes.
+in: numbers, quoted or code text, names and identifiers, the input after an instruction, a swapped word,
+negation. A paraphrase keeps all of those and passes.
 
 ``check_candidate(query, candidate)`` runs only on semantic candidates (never on exact hits). It costs
-well under a millisecond: the regexes are compiled once and each text's features are computed once and
-kept in a small LRU cache, so a cached entry's features are reused across lookups.
+about 0.15 ms of CPU on average and up to about 1 ms for two 1,000-character texts seen for the first time:
+the regexes are compiled once and each text's features are kept in an LRU cache, so a stored entry's
+features are reused across lookups.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ REASONS = (
     "different order",
     "different question",
 )
-SWAP_RATIO = 0.7
+_SWAP_RATIO = 0.7
 _ARTICLES = frozenset({"a", "an", "the"})
 _QUESTION_WORDS = frozenset({"why", "when", "where", "who", "how"})
 
@@ -286,7 +287,7 @@ class _Alignment:
         if slot_words_only or len(self.spans) != 1:
             return False
         _, i1, i2, j1, j2 = self.spans[0]
-        if i2 - i1 <= 2 and j2 - j1 <= 2 and self.ratio >= SWAP_RATIO:
+        if i2 - i1 <= 2 and j2 - j1 <= 2 and self.ratio >= _SWAP_RATIO:
             return not _variant_spellings(self.only_a, self.only_b)
         return min(len(self.only_a), len(self.only_b)) >= 3
 
@@ -298,7 +299,9 @@ def check_candidate(query: str, candidate: str) -> str | None:
     (quoted or code spans whose words differ), "different identifiers" (code names), "different input
     text" (the text after an instruction such as ``"Summarise: ..."``), "different names" (a name or a
     language replaced by another), "negation" (one side negated, the rest nearly the same), "different
-    template slot" (a shared template with other words filled in).
+    order" (the same names turned around), "different question" (why / how / when ... on the same
+    words), "different template slot" (one or two words swapped, or a shared template filled in with
+    other words).
 
     A value present on one side only (``"best movies of 2016"`` vs ``"best movies"``) is not vetoed: on
     labelled paraphrase data such additions are mostly rewordings, while replacements mostly are not.
