@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import inspect
 import sys
 from pathlib import Path
 from typing import Any
@@ -53,7 +54,8 @@ def load_embedder(spec: str, model_path: str | None = None) -> Any:
             raise ValueError(
                 f"--embedder {spec!r}: cannot import {attribute!r} from {module_name!r} ({exc})"
             ) from None
-        embedder = target() if callable(target) and not hasattr(target, "embed") else target
+        is_factory = inspect.isclass(target) or inspect.isfunction(target)
+        embedder = target() if is_factory else target
         if not hasattr(embedder, "embed") or not hasattr(embedder, "model_id"):
             raise ValueError(f"--embedder {spec!r} has no model_id and embed(texts); it is not an embedder")
         return embedder
