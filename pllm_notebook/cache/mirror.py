@@ -40,6 +40,9 @@ class CacheMirror:
             if stamp == self._stamp:
                 return False
             batch = storage.changes(self._last_seq)
+            if batch.reset:
+                self.remove(list(self._entries))
+                self._last_seq = 0
             for change in batch.ordered():
                 if isinstance(change, Removal):
                     self._apply_removal(change)
@@ -48,6 +51,17 @@ class CacheMirror:
             self._last_seq = max(self._last_seq, batch.last_seq)
             self._stamp = stamp
             return True
+
+    def wrote(self, transition: tuple[Hashable, Hashable] | None, seq: int = 0) -> None:
+        """This process made a write (up to sequence number ``seq``, if known) and applied it here: if
+        nothing else happened since the last sync (``transition`` starts at the stamp we are at), we are
+        in step with the stamp after it."""
+        if transition is None:
+            return
+        with self.lock:
+            if transition[0] == self._stamp:
+                self._stamp = transition[1]
+                self._last_seq = max(self._last_seq, seq)
 
     def _apply_removal(self, removal: Removal) -> None:
         if removal.scope == "entry":

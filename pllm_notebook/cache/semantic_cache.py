@@ -303,6 +303,7 @@ class SemanticCache:
             return
         self._mirror.add(entry)
         self._mirror.remove(removed)
+        self._mirror.wrote(self.storage.last_write(), entry.seq)
 
     # -- the engine's path -------------------------------------------------------------------------
 
@@ -563,6 +564,7 @@ class SemanticCache:
         """Remove every entry of ``namespace`` for good, in every process; returns how many there were."""
         removed = self.storage.invalidate_namespace(namespace)
         self._mirror.remove_namespace(namespace)
+        self._mirror.wrote(self.storage.last_write())
         bus.emit(CacheInvalidated(namespace=namespace, removed=removed, directory=self.event_directory))
         return removed
 
@@ -575,6 +577,7 @@ class SemanticCache:
         entry = self._mirror.get(entry_id) or self.storage.get(entry_id)
         removed = self.storage.delete([entry_id])
         self._mirror.remove([entry_id])
+        self._mirror.wrote(self.storage.last_write())
         if removed:
             namespace = entry.namespace if entry is not None else ""
             bus.emit(
@@ -589,6 +592,7 @@ class SemanticCache:
         removed = self.storage.clear()
         for namespace in list(self._mirror.namespace_sizes()):
             self._mirror.remove_namespace(namespace)
+        self._mirror.wrote(self.storage.last_write())
         bus.emit(CacheInvalidated(namespace="*", removed=removed, directory=self.event_directory))
         return removed
 

@@ -86,11 +86,16 @@ class Removal:
 
 @dataclass
 class ChangeBatch:
-    """What happened after a sequence number: puts and removals, each carrying its own ``seq``."""
+    """What happened after a sequence number: puts and removals, each carrying its own ``seq``.
+
+    ``reset`` says the storage was emptied or re-created under the reader (its sequence numbers started
+    again): the reader must forget everything it knew; ``entries`` then holds everything stored now.
+    """
 
     entries: list[CacheEntry]
     removals: list[Removal]
     last_seq: int
+    reset: bool = False
 
     def ordered(self) -> list[CacheEntry | Removal]:
         """Puts and removals merged in sequence order, the order they must be applied in."""
@@ -187,6 +192,14 @@ class CacheStorage(ABC):
     @abstractmethod
     def changes(self, since: int) -> ChangeBatch:
         """Puts and removals with a sequence number above ``since`` (0: everything stored)."""
+
+    def last_write(self) -> tuple[Hashable, Hashable] | None:
+        """The change stamps just before and just after the calling thread's last write, if known.
+
+        A reader that applied that write itself and was in step at the first stamp may move to the second
+        without reading the change feed. None (the default) when the storage cannot tell.
+        """
+        return None
 
     # -- inspection --------------------------------------------------------------------------------
 

@@ -10,13 +10,14 @@ flock-guarded ones. Hit counts are buffered and written about once a second (and
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import logging
 import os
 import threading
 import time
 import weakref
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -71,10 +72,23 @@ class DuckDBStorage(CacheStorage):
         self._touches: dict[str, tuple[int, float]] = {}
         self._touch_lock = threading.Lock()
         self._touch_timer: threading.Timer | None = None
+        self._write_lock = threading.Lock()
+        self._local = threading.local()
         atexit.register(_flush_at_exit, weakref.ref(self))
 
     def __repr__(self) -> str:
         return f"DuckDBStorage({self.directory!r})"
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[Any]:
+        """The store's transaction, remembering (per thread) the stamps around its commit."""
+        with self._write_lock:
+            with self.db.transaction() as con:
+                yield con
+            self._local.last_write = self.db.last_commit
+
+    def last_write(self) -> tuple[Hashable, Hashable] | None:
+        return getattr(self._local, "last_write", None)
 
     # -- writing ---------------------------------------------------------------------------------
 
@@ -84,7 +98,7 @@ class DuckDBStorage(CacheStorage):
     def put_many(self, entries: Iterable[CacheEntry], *, max_entries: int | None = None) -> list[str]:
         entries = list(entries)
         removed: list[str] = []
-        with self.db.transaction() as con:
+        with self._transaction() as con:
             self._write_touches(con)
             for entry in entries:
                 entry.seq = con.execute(
@@ -186,15 +200,15 @@ class DuckDBStorage(CacheStorage):
         with self._touch_lock:
             pending = bool(self._touches)
         if pending:
-            with self.db.transaction() as con:
+            with self._transaction() as con:
                 self._write_touches(con)
 
     def delete(self, entry_ids: Iterable[str]) -> int:
-        with self.db.transaction() as con:
+        with self._transaction() as con:
             return len(self._delete_rows(con, list(entry_ids)))
 
     def invalidate_namespace(self, namespace: str) -> int:
-        with self.db.transaction() as con:
+        with self._transaction() as con:
             count = con.execute(
                 "SELECT count(*) FROM cache_entries WHERE namespace = ?", [namespace]
             ).fetchall()
@@ -206,7 +220,7 @@ class DuckDBStorage(CacheStorage):
         return int(count[0][0])
 
     def clear(self) -> int:
-        with self.db.transaction() as con:
+        with self._transaction() as con:
             count = con.execute("SELECT count(*) FROM cache_entries").fetchall()
             con.execute("DELETE FROM cache_entries")
             con.execute(
@@ -216,7 +230,7 @@ class DuckDBStorage(CacheStorage):
 
     def purge_expired(self, now: float | None = None) -> int:
         now = time.time() if now is None else now
-        with self.db.transaction() as con:
+        with self._transaction() as con:
             doomed = con.execute(
                 "SELECT id FROM cache_entries WHERE expires IS NOT NULL AND expires <= ?", [now]
             ).fetchall()
@@ -260,6 +274,12 @@ class DuckDBStorage(CacheStorage):
 
     def changes(self, since: int) -> ChangeBatch:
         with self.db.connect() as con:
+            top = con.execute(
+                "SELECT greatest((SELECT max(seq) FROM cache_entries), (SELECT max(seq) FROM deletions))"
+            ).fetchall()[0][0]
+            reset = since > (top or 0)  # the file was re-created: its sequence started again
+            if reset:
+                since = 0
             result = con.execute(
                 f"SELECT {_COLUMNS}, embedding FROM cache_entries WHERE seq > ? ORDER BY seq", [since]
             ).fetchnumpy()
@@ -276,7 +296,7 @@ class DuckDBStorage(CacheStorage):
                 entry.embedding = None
         found = [Removal(int(seq), _REMOVAL_SCOPES[tbl], key) for seq, tbl, key in removals]
         last = max([since] + [e.seq for e in entries] + [r.seq for r in found])
-        return ChangeBatch(entries, found, last)
+        return ChangeBatch(entries, found, last, reset=reset)
 
     # -- inspection --------------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import textwrap
 import time
@@ -151,3 +152,24 @@ def test_secrets_in_a_prompt_are_not_written_to_disk(resume_dir, real_embedder):
     [entry] = cache.entries("default")
     assert key not in entry.prompt_text and key not in json.dumps(entry.request)
     assert "[REDACTED]" in entry.prompt_text
+
+
+def test_own_writes_need_no_read_back_but_others_writes_do(resume_dir, python_exe, real_embedder):
+    storage = DuckDBStorage(resume_dir)
+    cache = SemanticCache(storage=storage, embedder=real_embedder)
+    cached = cache.wrap(llm)
+    cached(model="m", messages=user(Q), cache_context={})
+    assert cache._mirror._stamp == storage.change_stamp(), "the mirror already holds what it wrote"
+    worker(python_exe, resume_dir, "ask", "Who wrote the play Hamlet?")
+    assert cache._mirror._stamp != storage.change_stamp()
+    assert cached(model="m", messages=user("Who wrote the play Hamlet?"), cache_context={}) != llm()
+
+
+def test_a_deleted_directory_is_not_served_from_memory(resume_dir, real_embedder):
+    cache = SemanticCache(storage=DuckDBStorage(resume_dir), embedder=real_embedder)
+    calls = []
+    cached = cache.wrap(lambda **kw: calls.append(kw) or {"n": len(calls)})
+    cached(model="m", messages=user(Q), cache_context={})
+    shutil.rmtree(resume_dir)
+    assert cached(model="m", messages=user(Q), cache_context={}) == {"n": 2}
+    assert cached(model="m", messages=user(Q), cache_context={}) == {"n": 2}, "the new directory caches again"
