@@ -23,7 +23,7 @@ from functools import lru_cache
 __all__ = ["check_candidate", "GUARD_VERSION", "REASONS"]
 
 #: Bumped whenever a rule changes, so a calibration can say which guards it was measured with.
-GUARD_VERSION = "3"
+GUARD_VERSION = "4"
 
 REASONS = (
     "different numbers",
@@ -37,6 +37,8 @@ REASONS = (
     "different question",
 )
 _SWAP_RATIO = 0.7
+#: Features come from the first this many characters; beyond them two texts must agree (case and spacing aside).
+_LONG_TEXT = 2000
 _ARTICLES = frozenset({"a", "an", "the"})
 _QUESTION_WORDS = frozenset({"why", "when", "where", "who", "how"})
 
@@ -60,7 +62,7 @@ _OPERATOR_WORDS = {
     "squared": "squared", "cubed": "cubed",
 }  # fmt: skip
 _PAYLOAD_SPLIT = re.compile(r":\s+|\n")
-_SENTENCE_BREAK = re.compile(r"[.!?:]\s|\n")
+_MID_SENTENCE_CAPITAL = re.compile(r"(?<=[^\s.!?:])[ \t]+[\"'“‘(\[]?([A-Z][\w'’]*(?:[.\-][^\W_]\w*)*)")
 _ENUMERATOR = re.compile(r"(?m)(?:^|(?<=[:;]))\s*\(?\d{1,2}[.)]\s")
 _ABBREVIATIONS = frozenset({"e.g", "i.e", "etc", "vs", "a.m", "p.m", "u.s", "u.k"})
 
@@ -117,6 +119,7 @@ class _Features:
     instruction: tuple[str, ...]
     payload: frozenset[str] | None
     flat: str
+    rest: str
 
 
 @lru_cache(maxsize=65536)
@@ -159,25 +162,17 @@ def _operators(text: str, words: frozenset[str]) -> frozenset[str]:
 def _tokens(text: str) -> tuple[list[str], frozenset[str]]:
     """Lower-case words but articles ("a", "an", "the" rarely change the answer), and the names among them:
     capitalised words not at the start of a sentence, and lower-case slot words (languages, labels)."""
-    words: list[str] = []
-    names = set()
-    end = 0
-    for match in _WORD.finditer(text):
-        token = match.group(0)
-        lower = token.lower()
-        if lower not in _ARTICLES:
-            words.append(lower)
-        sentence_start = end == 0 or _SENTENCE_BREAK.search(text, end, match.start()) is not None
-        if lower in _SLOT_WORDS or (
-            not sentence_start and token[0].isupper() and len(token) > 1 and lower not in _STOPWORDS
-        ):
-            names.add(lower)
-        end = match.end()
+    words = [w for w in _WORD.findall(text.lower()) if w not in _ARTICLES]
+    names = {w.lower() for w in _MID_SENTENCE_CAPITAL.findall(text) if len(w) > 1}
+    names.difference_update(_STOPWORDS)
+    names.update(_SLOT_WORDS.intersection(words))
     return words, frozenset(names)
 
 
 @lru_cache(maxsize=8192)
-def _features(text: str) -> _Features:
+def _features(full_text: str) -> _Features:
+    text = full_text[:_LONG_TEXT]
+    rest = " ".join(full_text[_LONG_TEXT:].lower().split())
     words, names = _tokens(text)
     word_set = frozenset(words)
     numbers = _numbers(text, word_set)
@@ -186,7 +181,7 @@ def _features(text: str) -> _Features:
     payload = None
     if len(parts) == 2:
         tail = [w for w in _WORD.findall(parts[1].lower()) if w not in _ARTICLES]
-        if len(tail) >= 2:
+        if tail:
             instruction = tuple(words[: len(words) - len(tail)])
             payload = _content(tail)
     quoted = []
@@ -212,6 +207,7 @@ def _features(text: str) -> _Features:
         instruction=instruction,
         payload=payload,
         flat=" ".join(words),
+        rest=rest,
     )
 
 
@@ -309,6 +305,8 @@ def check_candidate(query: str, candidate: str) -> str | None:
     if query == candidate:
         return None
     a, b = _features(query), _features(candidate)
+    if a.rest != b.rest:
+        return "different input text"
     if (a.numbers - b.numbers and b.numbers - a.numbers) or (
         a.numbers and b.numbers and a.operators != b.operators
     ):
