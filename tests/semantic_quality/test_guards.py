@@ -35,7 +35,15 @@ def test_a_paraphrase_with_the_same_content_is_accepted(kind, a, b):
         ("Does `pd.concat` copy data?", "Does `pd.merge` copy data?", "different quoted text"),
         ("Is the test flaky?", "Is the test not flaky?", "negation"),
         ("How do I sort a list in python?", "How do I sort a list in rust?", "different names"),
+        ("日本語に翻訳して: こんにちは", "日本語に翻訳して: さようなら", "different input text"),
     ],
 )
 def test_reasons_name_what_differs(query, candidate, reason):
     assert check_candidate(query, candidate) == reason
+
+
+def test_long_prompts_differing_past_what_the_embedder_reads_are_different_inputs():
+    report = "Summarise this report: " + " ".join(f"Section {i} covers the budget." for i in range(400))
+    changed = report.replace("Section 300 covers", "Section 300 omits")
+    assert check_candidate(changed, report) == "different input text"
+    assert check_candidate(report.upper().lower() + "  ", report.lower()) is None
