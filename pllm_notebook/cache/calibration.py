@@ -39,6 +39,7 @@ __all__ = [
     "guard_verdicts",
     "precision_recall_curve",
     "choose_thresholds",
+    "figures_at",
     "calibrate",
     "replay",
     "ReplayCounts",
