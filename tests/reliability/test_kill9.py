@@ -68,6 +68,7 @@ def _check_directory(directory: Path, memos: dict[str, str], cached: dict[str, s
         assert check(model="m", messages=[{"role": "user", "content": prompt}], cache_context={}) == {
             "text": answer
         }
+    cache.close()
 
 
 @pytest.mark.slow

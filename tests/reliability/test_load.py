@@ -76,6 +76,7 @@ def _check(directory: Path, url: str | None, rows: list[dict]) -> dict[str, int]
         assert check(model="m", messages=[{"role": "user", "content": prompt}], cache_context={}) == {
             "text": f"answer to {prompt}"
         }
+    fresh.close()
     workers = [r for r in done if "memo_hits" in r]
     return {
         "memo_stored": sum(r["memo_stored"] for r in workers),

@@ -76,6 +76,7 @@ def test_a_fake_key_never_reaches_the_directory_or_the_dashboard(tmp_path, secre
         cache = SemanticCache(DuckDBStorage(directory), CacheConfig(threshold=0.9), embedder=HashEmbedder())
         with pllm.resume_directory(directory, semantic_cache=cache) as orch:
             _ask_with_secrets(orch)
+        cache.close()
     finally:
         unsubscribe()
     assert _directory_leaks(directory) == []
@@ -99,6 +100,7 @@ def test_a_fake_key_never_reaches_the_directory_or_the_dashboard(tmp_path, secre
         for row in browser.entries(namespace.name):
             shown += [repr(row), repr(browser.inspect(row.entry_id))]
     assert len(shown) > 1, "the cache browser shows the entry"
+    follower.store.flush()
     assert _leaks("".join(shown)) == []
 
 

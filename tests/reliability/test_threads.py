@@ -113,6 +113,7 @@ def test_eight_threads_share_one_cache(tmp_path, storage_kind):
     assert stored == len(seen["live"]) - seen["invalidated"], "every live answer was stored, once"
     fresh = SemanticCache(storage, CacheConfig(threshold=0.95), embedder=RandomEmbedder())
     assert sum(fresh.namespaces().values()) == stored
+    cache.close()
     rate = OPS / seen["elapsed"]
     print(
         f"threads figure ({storage_kind}): {OPS} ops on {THREADS} threads in {seen['elapsed']:.1f} s "
