@@ -35,6 +35,7 @@ _COLUMNS = (
 log = logging.getLogger("pllm_notebook")
 _REMOVAL_SCOPES = {"cache_entries": "entry", "cache_namespaces": "namespace", "cache_all": "all"}
 TOUCH_FLUSH_S = 1.0
+TOUCH_TRIES = 3
 
 
 def _entry(row: tuple, vector: Any = None) -> CacheEntry:
@@ -66,10 +67,12 @@ def _entry(row: tuple, vector: Any = None) -> CacheEntry:
 class DuckDBStorage(CacheStorage):
     """Durable entries in ``<directory>/pllm.duckdb`` (the resume directory's file)."""
 
+    write_behind = True
+
     def __init__(self, directory: str | os.PathLike[str]) -> None:
         self.db = Database(directory)
         self.directory = str(self.db.directory)
-        self._touches: dict[str, tuple[int, float]] = {}
+        self._touches: dict[str, tuple[int, float, int]] = {}  # id -> (hits, last hit, writes tried)
         self._touch_lock = threading.Lock()
         self._touch_timer: threading.Timer | None = None
         self._write_lock = threading.Lock()
@@ -99,7 +102,6 @@ class DuckDBStorage(CacheStorage):
         entries = list(entries)
         removed: list[str] = []
         with self._transaction() as con:
-            self._write_touches(con)
             for entry in entries:
                 entry.seq = con.execute(
                     f"INSERT INTO cache_entries ({_COLUMNS.replace(', seq', '')}, embedding, seq) VALUES "
@@ -128,6 +130,7 @@ class DuckDBStorage(CacheStorage):
                         None if entry.embedding is None else np.asarray(entry.embedding, dtype=np.float32),
                     ],
                 ).fetchall()[0][0]
+            self._write_touches(con)  # after the inserts: a hit may be for one of them; before evicting
             for namespace in {e.namespace for e in entries}:
                 removed += self._evict(con, namespace, max_entries)
         return removed
@@ -172,23 +175,33 @@ class DuckDBStorage(CacheStorage):
     def touch(self, uses: Mapping[str, float]) -> None:
         with self._touch_lock:
             for entry_id, when in uses.items():
-                count, last = self._touches.get(entry_id, (0, 0.0))
-                self._touches[entry_id] = (count + 1, max(last, when))
+                count, last, tries = self._touches.get(entry_id, (0, 0.0, 0))
+                self._touches[entry_id] = (count + 1, max(last, when), tries)
             if self._touch_timer is None:
                 self._touch_timer = threading.Timer(TOUCH_FLUSH_S, self._flush_quietly)
                 self._touch_timer.daemon = True
                 self._touch_timer.start()
 
     def _write_touches(self, con: Any) -> None:
+        """Write buffered hit counts. A hit on an entry whose own write is still queued (the cache stores
+        from a background thread) finds no row yet: it is kept for the next few writes, then dropped."""
         with self._touch_lock:
             touches, self._touches = self._touches, {}
             self._touch_timer = None
-        if touches:
-            con.executemany(
-                "UPDATE cache_entries SET hits = coalesce(hits, 0) + ?, last_hit = greatest(coalesce(last_hit, 0), ?) "
-                "WHERE id = ?",
-                [[count, last, entry_id] for entry_id, (count, last) in touches.items()],
-            )
+        unmatched = {}
+        for entry_id, (count, last, tries) in touches.items():
+            found = con.execute(
+                "UPDATE cache_entries SET hits = coalesce(hits, 0) + ?, "
+                "last_hit = greatest(coalesce(last_hit, 0), ?) WHERE id = ? RETURNING id",
+                [count, last, entry_id],
+            ).fetchall()
+            if not found and tries < TOUCH_TRIES:
+                unmatched[entry_id] = (count, last, tries + 1)
+        if unmatched:
+            with self._touch_lock:
+                for entry_id, (count, last, tries) in unmatched.items():
+                    newer = self._touches.get(entry_id, (0, 0.0, 0))
+                    self._touches[entry_id] = (count + newer[0], max(last, newer[1]), tries)
 
     def _flush_quietly(self) -> None:
         try:
