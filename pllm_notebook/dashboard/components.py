@@ -1,4 +1,7 @@
-"""The dashboard's custom front-end part: a Panel ``JSComponent`` whose ES module lives in ``js/``.
+"""The dashboard's custom front-end part: a Panel ``JSComponent`` and its ES module.
+
+The module ships inside the package (``frontend/dashboard.js``, so a wheel carries it); ``js/dashboard.js``
+at the top of the source tree links to it, beside its ``node --test`` tests.
 
 Python sets a part's data (feed rows, chart values, headline figures, table rows); Panel pushes the change
 to the browser, where the module redraws. The browser never asks for data.
@@ -13,21 +16,11 @@ from typing import Any
 import panel as pn
 import param
 
-JS_DIR = Path(__file__).resolve().parents[2] / "js"
-"""Where the ES module is: ``js/`` at the top of the source tree (tested there with ``node --test js/``)."""
+FRONTEND_DIR = Path(__file__).resolve().parent / "frontend"
+"""Where the ES module is."""
 
 
 KINDS = ("live", "table", "text")
-
-
-def _module(name: str) -> Path:
-    path = JS_DIR / name
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"the dashboard's front-end module {path} is missing; install pllm_notebook from its source tree "
-            "(pip install -e .) so that js/ is next to the package"
-        )
-    return path
 
 
 class Part(pn.custom.JSComponent):
@@ -42,7 +35,7 @@ class Part(pn.custom.JSComponent):
     kind = param.Selector(objects=list(KINDS), constant=True)
     data = param.String(default="{}", doc="What the part shows, as JSON (see js/dashboard.js).")
 
-    _esm = _module("dashboard.js")
+    _esm = FRONTEND_DIR / "dashboard.js"
 
     def show(self, **payload: Any) -> None:
         """Push ``payload`` to the page (nothing is sent if it did not change)."""
