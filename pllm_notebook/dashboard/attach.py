@@ -11,7 +11,6 @@ figures. Its totals are the orchestrator's own counters (read once per batch, no
 
 from __future__ import annotations
 
-import atexit
 import importlib.util
 import os
 import sys
@@ -93,7 +92,7 @@ def attach_dashboard(orch: Any, mode: str | None = None) -> Dashboard:
     if mode == "terminal":
         line = StatusLine()
         model.add_listener(line)
-        atexit.register(lambda: line.finish(model.flush()))
+        orch.on_close(lambda: line.finish(model.flush()))
         return Dashboard(model, mode)
     from IPython.display import HTML, display
 

@@ -99,6 +99,7 @@ class Orchestrator:
         self._collector = StatsCollector(str(self.directory))
         self._unsubscribe = self.bus.subscribe(self._collector)
         self._closed = False
+        self._on_close: list[Callable[[], None]] = []
 
     def __repr__(self) -> str:
         return f"Orchestrator({str(self.directory)!r}, provider={self.provider.name!r}, strategy={self.strategy!r})"
@@ -192,6 +193,15 @@ class Orchestrator:
                 self._executor.shutdown(wait=True)
             self.store.flush()
             self._unsubscribe()
+            for callback in self._on_close:
+                try:
+                    callback()
+                except Exception:  # a watcher's farewell must not hide the run's own outcome
+                    log.exception("on_close callback %r failed", callback)
+
+    def on_close(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once this orchestrator has closed (a dashboard's final figures, say)."""
+        self._on_close.append(callback)
 
 
 def _configure_logging(level: int | str) -> None:
