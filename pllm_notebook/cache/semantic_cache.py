@@ -14,7 +14,6 @@ k-th occurrence of a request in a run gets the k-th stored answer, so re-runs ke
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import functools
 import inspect
 import logging
@@ -40,7 +39,6 @@ from .mirror import CacheMirror
 from .responses import decode_response, encode_response, response_summary
 from .storage_base import CacheEntry, CacheStorage, ScoredEntry
 from .storage_memory import ThreadSafeInMemoryStorage
-from .write_queue import WriteQueue
 
 if TYPE_CHECKING:
     from ..providers import LLMRequest, ProviderReply
@@ -115,7 +113,6 @@ class SemanticCache:
         self.event_directory = getattr(self.storage, "directory", "") or ""
         self._metrics = metrics_for(registry)
         self._mirror = CacheMirror()
-        self._writes = WriteQueue("pllm-cache-writer")
         self._vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
         self._counts = dict.fromkeys(("exact", "semantic", "miss", "bypass", "rejected", "error"), 0)
@@ -299,32 +296,14 @@ class SemanticCache:
             expires=None if ttl is None else now + ttl,
             **fields,
         )
-        if not self.storage.write_behind:
-            self._put(entry, None)
-            return
-        shown = dataclasses.replace(entry)  # this process answers from it at once; the queue stores `entry`
-        self._mirror.add(shown)
-        self._writes.submit(functools.partial(self._put, entry, shown))
-
-    def _put(self, entry: CacheEntry, shown: CacheEntry | None) -> None:
-        """Store ``entry``; ``shown`` is the copy already in the mirror (None: add ``entry`` after storing)."""
         try:
             removed = self.storage.put(entry, max_entries=self.config.max_entries)
         except Exception as exc:
-            self._failed("store", exc, entry.namespace)
-            if shown is not None:
-                self._mirror.remove([entry.id])
+            self._failed("store", exc, attempt.namespace)
             return
-        if shown is None:
-            self._mirror.add(entry)
-        else:
-            shown.seq = entry.seq
+        self._mirror.add(entry)
         self._mirror.remove(removed)
         self._mirror.wrote(self.storage.last_write(), entry.seq)
-
-    def flush(self) -> None:
-        """Wait until every answer queued for the storage is stored."""
-        self._writes.drain()
 
     # -- the engine's path -------------------------------------------------------------------------
 
@@ -562,7 +541,6 @@ class SemanticCache:
 
     def namespaces(self) -> dict[str, int]:
         """Entries per namespace in the storage (what this process knows, if the storage fails)."""
-        self.flush()
         try:
             return self.storage.namespace_sizes()
         except Exception as exc:
@@ -571,23 +549,19 @@ class SemanticCache:
 
     def entries(self, namespace: str, *, limit: int | None = 100, offset: int = 0) -> list[CacheEntry]:
         """The entries of ``namespace``, newest first (without vectors), for browsing."""
-        self.flush()
         return self.storage.entries(namespace, limit=limit, offset=offset)
 
     def get_entry(self, entry_id: str) -> CacheEntry | None:
         """One entry, vector included."""
-        self.flush()
         return self.storage.get(entry_id)
 
     def similar(self, text: str, k: int = 5, *, namespace: str | None = None) -> list[ScoredEntry]:
         """The ``k`` stored prompts most similar to ``text`` (any partition), for inspection."""
-        self.flush()
         vector = embed_texts(self.embedder, [text])[0]
         return self.storage.similar(vector, self.embedder.model_id, k=k, namespace=namespace)
 
     def invalidate_namespace(self, namespace: str) -> int:
         """Remove every entry of ``namespace`` for good, in every process; returns how many there were."""
-        self.flush()
         removed = self.storage.invalidate_namespace(namespace)
         self._mirror.remove_namespace(namespace)
         self._mirror.wrote(self.storage.last_write())
@@ -600,7 +574,6 @@ class SemanticCache:
 
     def invalidate_entry(self, entry_id: str) -> bool:
         """Remove one entry; False if it did not exist."""
-        self.flush()
         entry = self._mirror.get(entry_id) or self.storage.get(entry_id)
         removed = self.storage.delete([entry_id])
         self._mirror.remove([entry_id])
@@ -616,7 +589,6 @@ class SemanticCache:
 
     def clear(self) -> int:
         """Remove every entry of every namespace; returns how many there were."""
-        self.flush()
         removed = self.storage.clear()
         for namespace in list(self._mirror.namespace_sizes()):
             self._mirror.remove_namespace(namespace)
@@ -637,6 +609,5 @@ class SemanticCache:
         return self._mirror.index_bytes()
 
     def close(self) -> None:
-        """Store queued answers, write buffered hit counts and release the storage."""
-        self.flush()
+        """Write buffered hit counts and release the storage."""
         self.storage.close()

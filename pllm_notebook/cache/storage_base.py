@@ -119,9 +119,6 @@ class CacheStorage(ABC):
 
     #: Where the storage keeps its data, for the ``directory`` of cache events ("" when in memory).
     directory: str = ""
-    #: True when a write is slow (a file or a network round trip): the cache then stores misses from a
-    #: background thread, so the storage must be safe to use from several threads.
-    write_behind: bool = False
 
     # -- writing ---------------------------------------------------------------------------------
 

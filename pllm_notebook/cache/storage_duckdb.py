@@ -67,8 +67,6 @@ def _entry(row: tuple, vector: Any = None) -> CacheEntry:
 class DuckDBStorage(CacheStorage):
     """Durable entries in ``<directory>/pllm.duckdb`` (the resume directory's file)."""
 
-    write_behind = True
-
     def __init__(self, directory: str | os.PathLike[str]) -> None:
         self.db = Database(directory)
         self.directory = str(self.db.directory)
@@ -183,8 +181,8 @@ class DuckDBStorage(CacheStorage):
                 self._touch_timer.start()
 
     def _write_touches(self, con: Any) -> None:
-        """Write buffered hit counts. A hit on an entry whose own write is still queued (the cache stores
-        from a background thread) finds no row yet: it is kept for the next few writes, then dropped."""
+        """Write buffered hit counts. A hit on an entry whose row is not there yet (another thread's write
+        of it has not committed) is kept for the next few writes, then dropped."""
         with self._touch_lock:
             touches, self._touches = self._touches, {}
             self._touch_timer = None

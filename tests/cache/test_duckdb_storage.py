@@ -70,7 +70,6 @@ def test_invalidate_namespace_is_durable_and_seen_by_other_processes(resume_dir,
     assert cached(model="m", messages=user(Q), cache_context={})["choices"][0]["message"]["content"].endswith(
         "process"
     )
-    cache.flush()  # misses are stored from a background thread
     assert worker(python_exe, resume_dir, "invalidate", "default") == ["1"]
     reply = cached(model="m", messages=user(Q), cache_context={})
     assert reply == llm(), "live again"
@@ -125,7 +124,6 @@ def test_a_damaged_store_fails_open(resume_dir, real_embedder, events):
     (resume_dir / "pllm.duckdb").write_bytes(b"this is not a database" * 100)
     (resume_dir / "generation").write_text("moved\n")
     assert cached(model="m", messages=user("Who wrote Hamlet?"), cache_context={}) == llm()
-    cache.flush()
     stages = {e.stage for e in events if isinstance(e, CacheError)}
     assert {"sync", "store"} <= stages
     assert cache.stats().errors >= 2
@@ -161,7 +159,6 @@ def test_own_writes_need_no_read_back_but_others_writes_do(resume_dir, python_ex
     cache = SemanticCache(storage=storage, embedder=real_embedder)
     cached = cache.wrap(llm)
     cached(model="m", messages=user(Q), cache_context={})
-    cache.flush()
     assert cache._mirror._stamp == storage.change_stamp(), "the mirror already holds what it wrote"
     worker(python_exe, resume_dir, "ask", "Who wrote the play Hamlet?")
     assert cache._mirror._stamp != storage.change_stamp()
@@ -173,7 +170,6 @@ def test_a_deleted_directory_is_not_served_from_memory(resume_dir, real_embedder
     calls = []
     cached = cache.wrap(lambda **kw: calls.append(kw) or {"n": len(calls)})
     cached(model="m", messages=user(Q), cache_context={})
-    cache.flush()
     shutil.rmtree(resume_dir)
     assert cached(model="m", messages=user(Q), cache_context={}) == {"n": 2}
     assert cached(model="m", messages=user(Q), cache_context={}) == {"n": 2}, "the new directory caches again"
