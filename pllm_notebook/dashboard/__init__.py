@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["attach_dashboard"]
+__all__ = ["MODES", "attach_dashboard"]
+
+MODES: tuple[str, ...] = ("widget", "static", "terminal")
+"""Where a dashboard can be shown: a Panel widget, a static HTML table, or a terminal status line."""
 
 
 def attach_dashboard(orch: Any, mode: str | None = None) -> Any:

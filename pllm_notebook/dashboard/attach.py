@@ -20,13 +20,12 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ..errors import ConfigError
+from . import MODES
 from .formatting import static_html
 from .model import DashboardModel
 from .status_line import StatusLine
 
 Mode = Literal["widget", "static", "terminal"]
-MODES: tuple[str, ...] = ("widget", "static", "terminal")
-
 _models: weakref.WeakKeyDictionary[Any, DashboardModel] = weakref.WeakKeyDictionary()
 _models_lock = threading.Lock()
 

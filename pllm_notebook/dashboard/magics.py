@@ -9,7 +9,7 @@ from __future__ import annotations
 from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
-from .attach import MODES
+from . import MODES
 
 
 @magics_class
