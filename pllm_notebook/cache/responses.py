@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import importlib
 import json
+import sys
 import threading
 from typing import Any
 
 __all__ = ["encode_response", "decode_response", "response_summary"]
+
+_SDK_PACKAGES = frozenset({"openai", "anthropic", "google"})
+"""Vendor SDKs whose response modules a lookup may import; any other class must already be imported."""
 
 _known_types: dict[str, type] = {}
 _known_lock = threading.Lock()
@@ -48,9 +52,19 @@ def _resolve_type(name: str) -> type:
     if cls is not None:
         return cls
     module_name, _, qualname = name.partition(":")
-    value: Any = importlib.import_module(module_name)
+    module = sys.modules.get(module_name)
+    if module is None:
+        if module_name.partition(".")[0] not in _SDK_PACKAGES:
+            raise TypeError(
+                f"a cached response is of type {name}, whose module is not imported; import it before the "
+                "lookup (a stored entry never makes pllm_notebook import code it names)"
+            )
+        module = importlib.import_module(module_name)
+    value: Any = module
     for part in qualname.split("."):
         value = getattr(value, part)
+    if not callable(getattr(value, "model_validate", None)):
+        raise TypeError(f"a cached response names {name}, which is not a pydantic model")
     with _known_lock:
         _known_types[name] = value
     return value
