@@ -12,6 +12,11 @@ import pytest
 
 from .cheap_embedder import HashEmbedder
 
+FAKE_KEY = "sk-proj-FAKEfake0123456789abcdefXYZ"
+ODD_KEY = "zz-corp-0123456789-secret"  # no known format: caught because it is the value of *_API_KEY
+PATTERN_TOKEN = "CORP-424242-TOKEN"  # caught by a configured pattern
+SECRETS = (FAKE_KEY, ODD_KEY, PATTERN_TOKEN)
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -84,3 +89,14 @@ def redis_server(tmp_path):
 @pytest.fixture
 def hash_embedder() -> HashEmbedder:
     return HashEmbedder()
+
+
+@pytest.fixture
+def secret_env(monkeypatch):
+    """Secrets of three kinds: a known key format, the value of a *_API_KEY variable, a configured pattern."""
+    monkeypatch.setenv("MYCORP_API_KEY", ODD_KEY)
+    monkeypatch.setenv("PLLM_SECRET_PATTERNS", r"CORP-\d{6}-TOKEN")
+    import pllm_notebook.redaction as redaction
+
+    monkeypatch.setattr(redaction, "_default", None)  # re-read PLLM_SECRET_PATTERNS
+    yield

@@ -89,10 +89,15 @@ def _check(directory: Path, url: str | None, rows: list[dict]) -> dict[str, int]
 
 
 def _script(role: str, directory: Path, name: str, report: Path, url: str | None) -> subprocess.Popen:
+    """A worker process; its output goes to ``<report>.log`` (read by :func:`_finish`)."""
     args = [sys.executable, str(WORKLOAD), role, str(directory), name, str(SECONDS), str(report)]
-    return subprocess.Popen(
-        args + ([url] if url else []), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+    with open(report.with_suffix(".log"), "w") as sink:
+        return subprocess.Popen(args + ([url] if url else []), stdout=sink, stderr=subprocess.STDOUT)
+
+
+def _finish(proc: subprocess.Popen, report: Path) -> None:
+    proc.wait(timeout=SECONDS * 4)
+    assert proc.returncode == 0, report.with_suffix(".log").read_text()[-3000:]
 
 
 def _run_four(
@@ -109,8 +114,7 @@ def _run_four(
         kernel.start()
     script = _script("work", directory_of["script"], "script", reports[2], url)
     stop_fourth = fourth(reports[3])
-    out, err = script.communicate(timeout=SECONDS * 4)
-    assert script.returncode == 0, err[-3000:]
+    _finish(script, reports[2])
     for kernel in kernels:
         kernel.join(timeout=SECONDS * 4)
     stop_fourth()
@@ -129,12 +133,13 @@ def test_four_processes_on_one_resume_directory(tmp_path):
     port = free_port()
 
     def dashboard(report: Path):
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "pllm_notebook.cli", "dashboard", str(directory), "--port", str(port)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        log = report.with_suffix(".log")  # a file, not a pipe nobody reads until the end (it could fill)
+        with open(log, "w") as sink:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "pllm_notebook.cli", "dashboard", str(directory), "--port", str(port)],
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+            )
         pages = {"ok": 0}
         stop = threading.Event()
 
@@ -151,11 +156,13 @@ def test_four_processes_on_one_resume_directory(tmp_path):
 
         def finish() -> None:
             stop.set()
-            assert proc.poll() is None, proc.stderr.read()[-3000:]
+            alive = proc.poll() is None
             proc.terminate()
-            _, err = proc.communicate(timeout=30)
-            assert "Traceback" not in err, err[-3000:]
-            assert pages["ok"] >= 1, "the dashboard served its page during the run"
+            proc.wait(timeout=30)
+            output = log.read_text()
+            assert alive, f"the dashboard died during the run: {output[-3000:]}"
+            assert "Traceback" not in output, output[-3000:]
+            assert pages["ok"] >= 1, f"the dashboard served no page during the run: {output[-3000:]}"
             report.write_text(
                 json.dumps({"kind": "done", "by": "dashboard", "errors": 0, "pages": pages["ok"]}) + "\n"
             )
@@ -180,8 +187,7 @@ def test_four_processes_sharing_one_redis(tmp_path, redis_server):
         proc = _script("read", tmp_path / "reader", "reader", report, redis_server.url)
 
         def finish() -> None:
-            out, err = proc.communicate(timeout=SECONDS * 4)
-            assert proc.returncode == 0, err[-3000:]
+            _finish(proc, report)
 
         return finish
 

@@ -21,11 +21,7 @@ from pllm_notebook.events import bus
 from pllm_notebook.store import DB_FILENAME, ResumeStore
 
 from .cheap_embedder import HashEmbedder
-
-FAKE_KEY = "sk-proj-FAKEfake0123456789abcdefXYZ"
-ODD_KEY = "zz-corp-0123456789-secret"  # no known format: caught because it is the value of *_API_KEY
-PATTERN_TOKEN = "CORP-424242-TOKEN"  # caught by a configured pattern
-SECRETS = (FAKE_KEY, ODD_KEY, PATTERN_TOKEN)
+from .conftest import FAKE_KEY, ODD_KEY, PATTERN_TOKEN, SECRETS
 
 
 def _ask_with_secrets(orch) -> None:
@@ -56,16 +52,6 @@ def _directory_leaks(directory: Path) -> list[str]:
         for table in tables:  # strings may be compressed in the file: read them back too
             found += [f"{table}: {s}" for s in _leaks(repr(con.execute(f"SELECT * FROM {table}").fetchall()))]
     return found
-
-
-@pytest.fixture
-def secret_env(monkeypatch):
-    monkeypatch.setenv("MYCORP_API_KEY", ODD_KEY)
-    monkeypatch.setenv("PLLM_SECRET_PATTERNS", r"CORP-\d{6}-TOKEN")
-    import pllm_notebook.redaction as redaction
-
-    monkeypatch.setattr(redaction, "_default", None)  # re-read PLLM_SECRET_PATTERNS
-    yield
 
 
 def test_a_fake_key_never_reaches_the_directory_or_the_dashboard(tmp_path, secret_env):
