@@ -26,9 +26,8 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-MODEL_PATH = Path(
-    os.environ.get("PLLM_EMBEDDING_MODEL_PATH", HERE.parent.parent / "shared/models/all-MiniLM-L6-v2-onnx")
-)
+SHARED = Path(os.environ.get("PLLM_SHARED_DIR", HERE.parent.parent / "shared"))
+MODEL_PATH = Path(os.environ.get("PLLM_EMBEDDING_MODEL_PATH", SHARED / "models/all-MiniLM-L6-v2-onnx"))
 os.environ.setdefault("PLLM_EMBEDDING_MODEL_PATH", str(MODEL_PATH))
 
 from reference_env import reference_python  # noqa: E402
