@@ -330,3 +330,28 @@ def test_similar_on_an_in_memory_storage(cache):
         cached(model="m", messages=user(prompt), cache_context={})
     found = cache.similar("French capital city", k=2)
     assert [s.entry.prompt_text for s in found][0] == Q and found[0].similarity > found[1].similarity
+
+
+def test_many_threads_share_one_cache(embedder):
+    from concurrent.futures import ThreadPoolExecutor
+
+    cache = SemanticCache(
+        storage=ThreadSafeInMemoryStorage(), embedder=embedder, registry=CollectorRegistry()
+    )
+    llm = FakeLLM()
+    lock = threading.Lock()
+
+    def safe_llm(**kwargs):
+        with lock:
+            return llm(**kwargs)
+
+    cached = cache.wrap(safe_llm)
+    prompts = [f"Tell me fact number {i} about octopuses." for i in range(5)]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        list(pool.map(lambda p: cached(model="m", messages=user(p), cache_context={}), prompts * 6))
+    stats = cache.stats()
+    assert stats.hits + stats.misses == 30 and stats.errors == 0
+    assert llm.calls == stats.misses and stats.namespace_sizes == {"default": llm.calls}
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        list(pool.map(lambda p: cached(model="m", messages=user(p), cache_context={}), prompts * 2))
+    assert cache.stats().exact_hits >= 10 + stats.exact_hits
