@@ -604,6 +604,14 @@ class SemanticCache:
         """Serve the Prometheus metrics on ``http://addr:port/`` from a daemon thread; returns the server."""
         return self._metrics.serve(port, addr)
 
+    def warmup(self) -> None:
+        """Load the embedding model now rather than on the first semantic lookup."""
+        embed_texts(self.embedder, ["warmup"])
+
+    async def async_warmup(self) -> None:
+        """``warmup`` without blocking the event loop (recallm's name)."""
+        await asyncio.to_thread(self.warmup)
+
     def index_bytes(self) -> int:
         """Memory held by this process's vector indexes."""
         return self._mirror.index_bytes()

@@ -39,3 +39,11 @@ def test_any_object_with_model_id_and_embed_works():
 
     vectors = embed_texts(Letters(), ["aab", "b"])
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0)
+
+
+def test_the_cache_loads_its_model_on_warmup_not_in_the_constructor(tmp_path):
+    from pllm_notebook import SemanticCache
+
+    cache = SemanticCache(embedder=FastEmbedEmbedder(model_path=tmp_path / "missing"))  # no error yet
+    with pytest.raises(ConfigError, match="no ONNX model"):
+        cache.warmup()
