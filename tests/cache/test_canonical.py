@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pydantic
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pllm_notebook.cache.canonical import canonical_from_kwargs, canonical_from_request
 from pllm_notebook.providers import LLMRequest, Message
@@ -134,3 +136,29 @@ def test_engine_requests_and_images():
 def test_values_without_a_stable_form_are_refused():
     with pytest.raises(TypeError, match="no stable form"):
         canon(context={"x": object()})
+
+
+texts = st.text(min_size=1, max_size=40)
+roles = st.sampled_from(["user", "assistant"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    turns=st.lists(st.tuples(roles, texts), min_size=1, max_size=5),
+    params=st.dictionaries(
+        st.sampled_from(["temperature", "top_p", "seed", "max_tokens"]), st.integers(0, 5)
+    ),
+    data=st.data(),
+)
+def test_equivalent_forms_always_share_the_exact_key(turns, params, data):
+    plain = {"model": "m", "messages": [{"role": r, "content": t} for r, t in turns], **params}
+    variant_messages = []
+    for role, text in turns:
+        content = [{"type": "text", "text": text}] if data.draw(st.booleans()) else text
+        keys = [("role", role), ("content", content)]
+        if data.draw(st.booleans()):
+            keys.reverse()
+        variant_messages.append({(f" {k}" if data.draw(st.booleans()) else k): v for k, v in keys})
+    variant_items = list({**params, "model": "m", "messages": variant_messages}.items())
+    variant = dict(data.draw(st.permutations(variant_items)))
+    assert canonical_from_kwargs(variant, {}).exact_key == canonical_from_kwargs(plain, {}).exact_key
