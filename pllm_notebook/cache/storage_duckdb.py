@@ -73,6 +73,7 @@ class DuckDBStorage(CacheStorage):
         self._touches: dict[str, tuple[int, float, int]] = {}  # id -> (hits, last hit, writes tried)
         self._touch_lock = threading.Lock()
         self._touch_timer: threading.Timer | None = None
+        self._exiting = False
         self._write_lock = threading.Lock()
         self._local = threading.local()
         atexit.register(_flush_at_exit, weakref.ref(self))
@@ -175,7 +176,7 @@ class DuckDBStorage(CacheStorage):
             for entry_id, when in uses.items():
                 count, last, tries = self._touches.get(entry_id, (0, 0.0, 0))
                 self._touches[entry_id] = (count + 1, max(last, when), tries)
-            if self._touch_timer is None:
+            if self._touch_timer is None and not self._exiting:
                 self._touch_timer = threading.Timer(TOUCH_FLUSH_S, self._flush_quietly)
                 self._touch_timer.daemon = True
                 self._touch_timer.start()
@@ -340,6 +341,16 @@ class DuckDBStorage(CacheStorage):
 
 
 def _flush_at_exit(ref: weakref.ref[DuckDBStorage]) -> None:
+    """Stop the hit-count timer, then write what it holds: a daemon thread still inside DuckDB while the
+    interpreter shuts down aborts the whole process."""
     storage = ref()
-    if storage is not None:
-        storage.flush()
+    if storage is None:
+        return
+    with storage._touch_lock:
+        storage._exiting = True
+        timer, storage._touch_timer = storage._touch_timer, None
+    if timer is not None:
+        timer.cancel()
+        if timer is not threading.current_thread():
+            timer.join(timeout=30)
+    storage.flush()
