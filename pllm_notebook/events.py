@@ -30,6 +30,7 @@ __all__ = [
     "AgentMessage",
     "EventBus",
     "bus",
+    "snippet",
 ]
 
 log = logging.getLogger("pllm_notebook")
@@ -174,6 +175,12 @@ class AgentMessage(Event):
     kind: ClassVar[str] = "agent_message"
     agent: str
     text: str
+
+
+def snippet(text: str, n: int = 120) -> str:
+    """``text`` on one line of at most ``n`` characters, for an event or a display."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= n else text[: n - 1] + "…"
 
 
 Subscriber = Callable[[Event], None]

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from ..events import CacheError, CacheInvalidated, CacheLookup, bus
+from ..events import CacheError, CacheInvalidated, CacheLookup, bus, snippet
 from ..hashing import stable_hash
 from ..redaction import redact
 from .canonical import CanonicalRequest, canonical_from_kwargs, canonical_from_request
@@ -77,11 +77,6 @@ class _Attempt:
     partition: str
     started: float
     vector: np.ndarray | None = None
-
-
-def _snippet(text: str, n: int = 120) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= n else text[: n - 1] + "…"
 
 
 class SemanticCache:
@@ -196,7 +191,7 @@ class SemanticCache:
                 similarity=similarity,
                 threshold=self.threshold,
                 model=attempt.canon.model,
-                prompt=_snippet(attempt.canon.prompt),
+                prompt=snippet(attempt.canon.prompt),
                 entry_id=entry.id if entry is not None else "",
                 reason=rejected,
                 latency_s=latency,
@@ -229,7 +224,7 @@ class SemanticCache:
                 similarity=similarity,
                 threshold=self.threshold,
                 model=attempt.canon.model,
-                prompt=_snippet(attempt.canon.prompt),
+                prompt=snippet(attempt.canon.prompt),
                 entry_id=entry.id,
                 latency_s=latency,
                 time_saved_s=entry.latency_s,

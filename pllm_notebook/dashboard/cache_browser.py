@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from ..events import snippet
 from ..redaction import redact
 
 ENTRY_PAGE = 50
@@ -45,11 +46,6 @@ def _when(ts: float | None) -> str:
     return "" if not ts else time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
 
 
-def _short(text: str, n: int = 100) -> str:
-    text = " ".join(str(redact(text or "")).split())
-    return text if len(text) <= n else text[: n - 1] + "…"
-
-
 class CacheBrowser:
     """Browse, search and clean one :class:`~pllm_notebook.cache.SemanticCache`."""
 
@@ -69,7 +65,14 @@ class CacheBrowser:
     def entries(self, namespace: str, limit: int = ENTRY_PAGE) -> list[EntryRow]:
         """The newest entries of ``namespace``."""
         return [
-            EntryRow(e.id, _when(e.created), e.hits, _when(e.last_hit), e.model, _short(e.prompt_text))
+            EntryRow(
+                e.id,
+                _when(e.created),
+                e.hits,
+                _when(e.last_hit),
+                e.model,
+                snippet(redact(e.prompt_text or ""), 100),
+            )
             for e in self.cache.entries(namespace, limit=limit)
         ]
 
@@ -80,8 +83,8 @@ class CacheBrowser:
                 s.entry.id,
                 s.entry.namespace,
                 s.similarity,
-                _short(s.entry.prompt_text),
-                _short(s.entry.response_text),
+                snippet(redact(s.entry.prompt_text or ""), 100),
+                snippet(redact(s.entry.response_text or ""), 100),
             )
             for s in self.cache.similar(text, k=k, namespace=namespace)
         ]

@@ -31,6 +31,7 @@ from ..events import (
     MemoSkipped,
     MemoStored,
     bus,
+    snippet,
 )
 from ..redaction import redact
 
@@ -113,11 +114,6 @@ def hit_rate(stats: Stats) -> float | None:
     hits = stats.memo_hits + stats.exact_hits + stats.semantic_hits + stats.calls_replayed
     misses = stats.memo_misses + stats.llm_calls
     return hits / (hits + misses) if hits + misses else None
-
-
-def _snippet(text: str, n: int = 120) -> str:
-    text = " ".join(str(redact(text)).split())
-    return text if len(text) <= n else text[: n - 1] + "…"
 
 
 Listener = Callable[[Snapshot], None]
@@ -269,7 +265,7 @@ class DashboardModel:
                 agent=event.agent,
                 label=event.label,
                 model=event.model,
-                text=_snippet(event.prompt),
+                text=snippet(redact(event.prompt)),
             )
         elif isinstance(event, LLMCallFinished):
             self._finish_call(event)
@@ -300,18 +296,25 @@ class DashboardModel:
         elif isinstance(event, MemoSkipped):
             self._memo_rows.pop(event.key, None)
             self._row(
-                event, "memo skipped", agent=event.agent, label=event.label, text=_snippet(event.reason)
+                event,
+                "memo skipped",
+                agent=event.agent,
+                label=event.label,
+                text=snippet(redact(event.reason)),
             )
         elif isinstance(event, CacheError):
             self._row(
-                event, "error", label=event.namespace, text=_snippet(f"cache {event.stage}: {event.error}")
+                event,
+                "error",
+                label=event.namespace,
+                text=snippet(redact(f"cache {event.stage}: {event.error}")),
             )
         elif isinstance(event, CacheInvalidated):
             self._cache_version += 1
             what = f"entry {event.entry_id}" if event.entry_id else "namespace"
             self._row(event, "invalidated", label=event.namespace, text=f"{what}: {event.removed} removed")
         elif isinstance(event, AgentMessage):
-            self._row(event, "message", agent=event.agent, text=_snippet(event.text))
+            self._row(event, "message", agent=event.agent, text=snippet(redact(event.text)))
 
     def _track(self, event: Event) -> None:
         """Keep in-flight calls and similarities right for an event that gets no feed row of its own."""
@@ -344,7 +347,7 @@ class DashboardModel:
         if event.similarity is not None:
             row.similarity = event.similarity
         if event.error:
-            row.text = _snippet(event.error)
+            row.text = snippet(redact(event.error))
 
     def _cache_lookup(self, event: CacheLookup) -> None:
         self._note_similarity(event)
@@ -359,7 +362,7 @@ class DashboardModel:
             latency_s=event.latency_s,
             tokens=event.tokens_saved or None,
             similarity=event.similarity,
-            text=_snippet(event.prompt),
+            text=snippet(redact(event.prompt)),
         )
 
     def _stats(self) -> tuple[Stats, dict[str, Stats]]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ProviderError
-from ..events import LLMCallFinished, LLMCallStarted
+from ..events import LLMCallFinished, LLMCallStarted, snippet
 from ..hashing import stable_hash
 from ..providers import LLMRequest, Message, Provider, ProviderReply, cost_usd
 from ..providers.content import image_part, is_pil_image
@@ -78,11 +78,6 @@ def build_request(
         structured_output=structured,
         stream=stream,
     )
-
-
-def _snippet(text: str, n: int = 120) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= n else text[: n - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -210,7 +205,7 @@ class Asker:
                 label=label,
                 provider=provider.name,
                 model=request.model,
-                prompt=_snippet(request.last_user_text),
+                prompt=snippet(request.last_user_text),
             )
         )
         start = time.perf_counter()
