@@ -23,6 +23,8 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from .errors import ConfigError
+
 __all__ = ["REDACTED", "Redactor", "add_secret_pattern", "default_redactor", "redact"]
 
 REDACTED = "[REDACTED]"
@@ -147,7 +149,10 @@ def default_redactor() -> Redactor:
     global _default
     with _default_lock:
         if _default is None:
-            _default = Redactor([*DEFAULT_SECRET_PATTERNS, *_patterns_from_env()])
+            try:
+                _default = Redactor([*DEFAULT_SECRET_PATTERNS, *_patterns_from_env()])
+            except ValueError as exc:
+                raise ConfigError(f"PLLM_SECRET_PATTERNS: {exc}; fix or unset it") from None
         return _default
 
 

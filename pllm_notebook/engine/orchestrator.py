@@ -14,7 +14,7 @@ from typing import Any
 from ..errors import ConfigError
 from ..events import Event, EventBus, bus
 from ..providers import Provider, get_provider
-from ..redaction import redact as redact_secrets
+from ..redaction import default_redactor
 from ..store.selection import open_resume_store
 from .agent import Agent, settle
 from .asking import Asker
@@ -88,7 +88,7 @@ class Orchestrator:
         self.throttle = Throttle(requests_per_minute) if requests_per_minute is not None else None
         self.replay_pace = float(replay_pace)
         self.bus = event_bus or bus
-        self.redact = redact or redact_secrets
+        self.redact = redact or default_redactor()  # a bad PLLM_SECRET_PATTERNS fails here, not mid-call
         self.current_label = ""
         self.scope_salt: Any = None
         self._logs: list[MutationLog] = []
