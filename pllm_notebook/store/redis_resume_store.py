@@ -79,12 +79,8 @@ class RedisBlobStore:
         return data
 
 
-def _call_json(record: CallRecord) -> str:
+def _record_json(record: CallRecord | MemoRecord) -> str:
     return json.dumps(dataclasses.asdict(record), default=str)
-
-
-def _memo_json(record: MemoRecord) -> str:
-    return json.dumps({f.name: getattr(record, f.name) for f in dataclasses.fields(MemoRecord)}, default=str)
 
 
 class RedisResumeStore(ResumeStore):
@@ -101,7 +97,7 @@ class RedisResumeStore(ResumeStore):
                 store = cls._redis_instances[(url, prefix)] = cls(url, Path(directory), prefix=prefix)
             return store
 
-    def __init__(self, url: str, directory: Path, *, prefix: str = DEFAULT_PREFIX) -> None:  # noqa: D107
+    def __init__(self, url: str, directory: Path, *, prefix: str = DEFAULT_PREFIX) -> None:
         import redis
 
         try:
@@ -223,7 +219,7 @@ class RedisResumeStore(ResumeStore):
     # -- writing ---------------------------------------------------------------------------------
 
     def _queue_call(self, pipe: Any, record: CallRecord) -> None:
-        pipe.hset(self._key("calls"), record.call_id, _call_json(record))
+        pipe.hset(self._key("calls"), record.call_id, _record_json(record))
         self._log(pipe, "call", record.call_id)
 
     def _log(self, pipe: Any, op: str, key: str) -> None:
@@ -262,7 +258,7 @@ class RedisResumeStore(ResumeStore):
         """Commit a memo entry together with every call not yet saved; raises StoreError if it failed."""
         self.signer.sign(record)
         with self._write_lock:
-            self._write([("memos", record.key, _memo_json(record))])
+            self._write([("memos", record.key, _record_json(record))])
         self._memos[record.key] = record
         self._refused.pop(record.key, None)
 
