@@ -114,10 +114,12 @@ def _run_four(
         kernel.start()
     script = _script("work", directory_of["script"], "script", reports[2], url)
     stop_fourth = fourth(reports[3])
-    _finish(script, reports[2])
-    for kernel in kernels:
-        kernel.join(timeout=SECONDS * 4)
-    stop_fourth()
+    try:
+        _finish(script, reports[2])
+        for kernel in kernels:
+            kernel.join(timeout=SECONDS * 4)
+    finally:
+        stop_fourth()  # stops the dashboard even when a worker failed
     elapsed = time.perf_counter() - started
     assert failures == []
     return _check(directory_of["script"], url, _records([r for r in reports if r.exists()])), elapsed
