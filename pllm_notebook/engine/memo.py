@@ -7,7 +7,7 @@ import time
 import warnings
 from typing import TYPE_CHECKING, Any
 
-from ..errors import StoreError
+from ..errors import IntegrityError, StoreError
 from ..events import MemoHit, MemoMiss, MemoSkipped, MemoStored
 from ..hashing import stable_hash
 from ..store import MemoRecord
@@ -93,9 +93,15 @@ class Memo:
             "block", self.agent.name, self._inputs["source"], self._inputs["salt"], self._inputs["state"]
         )
         record = None if orch.ignore_cache else orch.store.memo(self.key)
+        unreadable = ""
         if record is not None:
             started = time.perf_counter()
-            ops, n_calls, tokens, cost, duration = replay_summary(record, orch.store)
+            try:
+                ops, n_calls, tokens, cost, duration = replay_summary(record, orch.store)
+            except IntegrityError as err:  # decoded before anything is replayed: run the block instead
+                log.warning("memo %s cannot be replayed, running it again: %s", self.label, err)
+                record, unreadable = None, f"stored run unreadable ({err})"
+        if record is not None:
             orch.replay(ops)
             self.hit = True
             orch.emit(
@@ -114,7 +120,7 @@ class Memo:
         reason = (
             "forced (ignore_cache)"
             if orch.ignore_cache
-            else miss_reason(self._inputs, orch.store.latest_memo(self.label, "block"))
+            else unreadable or miss_reason(self._inputs, orch.store.latest_memo(self.label, "block"))
         )
         log.info("memo miss for %s: %s", self.label, reason)
         orch.emit(MemoMiss(key=self.key, label=self.label, agent=self.agent.name, reason=reason))

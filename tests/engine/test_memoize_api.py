@@ -268,3 +268,16 @@ def test_log_level_drives_the_pllm_notebook_logger(resume_dir, caplog):
     caplog.set_level(logging.INFO, logger="pllm_notebook")
     run_block(resume_dir, log_level=logging.INFO)
     assert any("memo miss" in r.getMessage() for r in caplog.records)
+
+
+def test_a_memo_whose_calls_are_lost_runs_again_instead_of_failing(resume_dir):
+    from pllm_notebook.store import Database
+
+    run_block(resume_dir)
+    with Database(resume_dir).transaction() as con:  # what a damaged copy of a directory looks like
+        con.execute("INSERT INTO deletions SELECT nextval('change_seq'), 'calls', call_id, 0 FROM calls")
+        con.execute("DELETE FROM calls")
+    answer, source, stats = run_block(resume_dir)
+    assert source == "live" and stats.memo_misses == 1 and stats.memo_hits == 0
+    assert "unreadable" in stats.last_miss_reason
+    assert run_block(resume_dir)[:2] == (answer, "memo"), "the re-run was stored and replays again"
