@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
+from .redaction import redact
+
 __all__ = [
     "Event",
     "MemoHit",
@@ -178,8 +180,8 @@ class AgentMessage(Event):
 
 
 def snippet(text: str, n: int = 120) -> str:
-    """``text`` on one line of at most ``n`` characters, for an event or a display."""
-    text = " ".join(str(text).split())
+    """``text`` on one line of at most ``n`` characters, secrets redacted, for an event or a display."""
+    text = " ".join(str(redact(str(text))).split())
     return text if len(text) <= n else text[: n - 1] + "…"
 
 

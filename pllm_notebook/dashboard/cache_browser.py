@@ -71,7 +71,7 @@ class CacheBrowser:
                 e.hits,
                 _when(e.last_hit),
                 e.model,
-                snippet(redact(e.prompt_text or ""), 100),
+                snippet(e.prompt_text or "", 100),
             )
             for e in self.cache.entries(namespace, limit=limit)
         ]
@@ -83,8 +83,8 @@ class CacheBrowser:
                 s.entry.id,
                 s.entry.namespace,
                 s.similarity,
-                snippet(redact(s.entry.prompt_text or ""), 100),
-                snippet(redact(s.entry.response_text or ""), 100),
+                snippet(s.entry.prompt_text or "", 100),
+                snippet(s.entry.response_text or "", 100),
             )
             for s in self.cache.similar(text, k=k, namespace=namespace)
         ]

@@ -33,7 +33,6 @@ from ..events import (
     bus,
     snippet,
 )
-from ..redaction import redact
 
 log = logging.getLogger("pllm_notebook")
 
@@ -265,7 +264,7 @@ class DashboardModel:
                 agent=event.agent,
                 label=event.label,
                 model=event.model,
-                text=snippet(redact(event.prompt)),
+                text=snippet(event.prompt),
             )
         elif isinstance(event, LLMCallFinished):
             self._finish_call(event)
@@ -300,21 +299,21 @@ class DashboardModel:
                 "memo skipped",
                 agent=event.agent,
                 label=event.label,
-                text=snippet(redact(event.reason)),
+                text=snippet(event.reason),
             )
         elif isinstance(event, CacheError):
             self._row(
                 event,
                 "error",
                 label=event.namespace,
-                text=snippet(redact(f"cache {event.stage}: {event.error}")),
+                text=snippet(f"cache {event.stage}: {event.error}"),
             )
         elif isinstance(event, CacheInvalidated):
             self._cache_version += 1
             what = f"entry {event.entry_id}" if event.entry_id else "namespace"
             self._row(event, "invalidated", label=event.namespace, text=f"{what}: {event.removed} removed")
         elif isinstance(event, AgentMessage):
-            self._row(event, "message", agent=event.agent, text=snippet(redact(event.text)))
+            self._row(event, "message", agent=event.agent, text=snippet(event.text))
 
     def _track(self, event: Event) -> None:
         """Keep in-flight calls and similarities right for an event that gets no feed row of its own."""
@@ -347,7 +346,7 @@ class DashboardModel:
         if event.similarity is not None:
             row.similarity = event.similarity
         if event.error:
-            row.text = snippet(redact(event.error))
+            row.text = snippet(event.error)
 
     def _cache_lookup(self, event: CacheLookup) -> None:
         self._note_similarity(event)
@@ -362,7 +361,7 @@ class DashboardModel:
             latency_s=event.latency_s,
             tokens=event.tokens_saved or None,
             similarity=event.similarity,
-            text=snippet(redact(event.prompt)),
+            text=snippet(event.prompt),
         )
 
     def _stats(self) -> tuple[Stats, dict[str, Stats]]:
