@@ -44,6 +44,9 @@ def describe(directory: Path) -> list[str]:
         models = con.execute(
             "SELECT model, count(*) FROM calls GROUP BY model ORDER BY count(*) DESC LIMIT 5"
         ).fetchall()
+        namespaces = con.execute(
+            "SELECT namespace, count(*) FROM cache_entries GROUP BY namespace ORDER BY count(*) DESC"
+        ).fetchall()
     lines.append(f"  schema     version {version}")
     lines.append(f"  calls      {calls} ({tokens_in} input + {tokens_out} output tokens, ${cost:.4f})")
     if models:
@@ -58,6 +61,11 @@ def describe(directory: Path) -> list[str]:
         f"  memos      {memos}"
         + (f" ({kinds})" if kinds else "")
         + (f", {unsigned} unsigned" if unsigned else "")
+    )
+    cached = sum(n for _, n in namespaces)
+    lines.append(
+        f"  cache      {cached} entries"
+        + (": " + ", ".join(f"{ns} ({n})" for ns, n in namespaces) if namespaces else "")
     )
     blobs = [p for p in (directory / "blobs").rglob("*") if p.is_file() and not p.name.startswith(".tmp-")]
     lines.append(f"  blobs      {len(blobs)} ({_size(sum(p.stat().st_size for p in blobs))})")

@@ -189,3 +189,23 @@ def test_info_describes_a_directory(filled):
     assert result.returncode == 0, result.stderr
     for expected in ("calls      40", "memos      40 (40 block)", "integrity key", "schema     version"):
         assert expected in result.stdout
+
+
+def test_repair_keeps_the_semantic_cache_and_info_counts_it(tmp_path):
+    from pllm_notebook.cache import CacheConfig, DuckDBStorage, SemanticCache
+
+    from .cheap_embedder import HashEmbedder
+
+    directory = tmp_path / ".pllm"
+    cache = SemanticCache(
+        storage=DuckDBStorage(directory), config=CacheConfig(threshold=0.9), embedder=HashEmbedder()
+    )
+    create = cache.wrap(lambda **kw: {"answer": kw["messages"][-1]["content"].upper()}, mode="sync")
+    for i in range(3):
+        create(model="m", messages=[{"role": "user", "content": f"question {i}"}], cache_context={})
+    cache.storage.flush()
+    repaired = _cli("repair", "--force", str(directory))
+    assert repaired.returncode == 0, repaired.stderr
+    assert "cache_entries: 3 rows saved, 0 unreadable" in repaired.stdout
+    info = _cli("info", str(directory))
+    assert "cache      3 entries: default (3)" in info.stdout, info.stdout
