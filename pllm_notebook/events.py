@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import ClassVar, Literal
 
 from .redaction import redact
@@ -32,11 +32,15 @@ __all__ = [
     "AgentMessage",
     "EventBus",
     "bus",
+    "event_from_record",
     "snippet",
 ]
 
 log = logging.getLogger("pllm_notebook")
 _ids = itertools.count(1)
+
+
+_KINDS: dict[str, type[Event]] = {}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,6 +51,25 @@ class Event:
     ts: float = field(default_factory=time.time)
     seq: int = field(default_factory=lambda: next(_ids))
     directory: str = ""
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        _KINDS[cls.kind] = cls
+
+    def to_record(self) -> dict[str, object]:
+        """A JSON-able form (what the activity log stores), read back by :func:`event_from_record`."""
+        record: dict[str, object] = {k: v for k, v in vars(self).items() if k != "seq"}
+        record["kind"] = self.kind
+        return record
+
+
+def event_from_record(record: dict[str, object]) -> Event | None:
+    """The event :meth:`Event.to_record` stored; None for a kind this version does not know."""
+    cls = _KINDS.get(str(record.get("kind")))
+    if cls is None:
+        return None
+    names = {f.name for f in fields(cls)} - {"seq"}
+    return cls(**{k: v for k, v in record.items() if k in names})
 
 
 @dataclass(frozen=True, kw_only=True)

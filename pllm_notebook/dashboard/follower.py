@@ -1,10 +1,11 @@
 """Follow a resume directory that another process (a notebook kernel) is writing, for the standalone view.
 
-The standalone dashboard cannot hear the kernel's event bus, so it reads what the kernel commits: the
-call log and the memo entries. A thread checks the directory's generation stamp (one ``stat``) a few
-times a second; when it moved, the in-memory mirror pulls the new rows through a short flock-guarded
-connection (so the kernel is never locked out for long) and they are fed to the model as events.
-Memo hits are replays that write nothing, so only the kernel's inline dashboard can show them.
+The standalone dashboard cannot hear the kernel's event bus, so it reads what the kernel commits. On the
+first poll it rebuilds the history from the call log and the memo entries; from then on it reads the
+activity log, where every process using the directory records its events (memo hits and calls still in
+flight included), so it shows what the kernel's inline dashboard shows. A thread checks the directory's
+generation stamp (one ``stat``) a few times a second and reads only when it moved, through short
+flock-guarded connections, so the kernel is never locked out for long.
 """
 
 from __future__ import annotations
@@ -93,8 +94,7 @@ class DirectoryFollower:
         self.model = model
         self.interval_s = interval_s
         self._stamp: tuple[int, int, int] | None = None
-        self._seen_calls: set[str] = set()
-        self._seen_memos: dict[str, float] = {}
+        self._activity_seq: int | None = None
         self._listeners: tuple[Callable[[], None], ...] = ()
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -117,17 +117,13 @@ class DirectoryFollower:
         if stamp == self._stamp:
             return False
         self._stamp = stamp
-        events: list[Event] = []
-        directory = self.model.directory
-        for call in self.store.calls():
-            if call.call_id not in self._seen_calls:
-                self._seen_calls.add(call.call_id)
-                events += call_events(call, directory)
-        for memo in self.store.memos():
-            if self._seen_memos.get(memo.key) != memo.created:
-                self._seen_memos[memo.key] = memo.created
-                events += memo_events(memo, directory)
-        events.sort(key=lambda e: e.ts)
+        if self._activity_seq is None:
+            events = self._history()
+        else:
+            logged = self.store.activity_since(self._activity_seq)
+            if logged:
+                self._activity_seq = logged[-1][0]
+            events = [event for _, event in logged]
         self.model.apply(events)
         for fn in self._listeners:
             try:
@@ -135,6 +131,17 @@ class DirectoryFollower:
             except Exception:
                 log.exception("dashboard directory listener %r failed", fn)
         return True
+
+    def _history(self) -> list[Event]:
+        """Everything stored so far, as events; the activity log is read from the point it covers."""
+        directory = self.model.directory
+        with self.store.db._locked():  # calls, memos and the log's high-water mark from one moment
+            calls, memos = self.store.calls(), self.store.memos()
+            self._activity_seq = self.store.activity_high_water()
+        events: list[Event] = [e for call in calls for e in call_events(call, directory)]
+        events += [e for memo in memos for e in memo_events(memo, directory)]
+        events.sort(key=lambda e: e.ts)
+        return events
 
     def start(self) -> DirectoryFollower:
         """Poll now, then in a background thread until :meth:`close`."""

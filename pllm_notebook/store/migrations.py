@@ -98,7 +98,13 @@ def _v2_cache(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [_v1_core, _v2_cache]
+def _v3_activity(con: duckdb.DuckDBPyConnection) -> None:
+    """The activity log: every event of the directory's runs, so a dashboard in another process sees
+    what replays (which write nothing else) and calls still in flight."""
+    con.execute("CREATE TABLE activity (seq BIGINT NOT NULL, ts DOUBLE, kind VARCHAR, event JSON)")
+
+
+MIGRATIONS: list[Migration] = [_v1_core, _v2_cache, _v3_activity]
 """``MIGRATIONS[i]`` moves a file from version ``i`` to ``i + 1``."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-TABLES = ("calls", "memos", "cache_entries", "deletions")
+TABLES = ("calls", "memos", "cache_entries", "activity", "deletions")
 _CHUNK_ROWS = 2048
 # Rows of the new file get sequence numbers well above the old ones, so a process that still mirrors
 # the old file (and remembers a high sequence number) does not skip rows written after the repair.

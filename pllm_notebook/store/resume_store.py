@@ -9,6 +9,7 @@ write always waits, so a memo reported as stored is on disk.
 from __future__ import annotations
 
 import atexit
+import collections
 import json
 import logging
 import os
@@ -21,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import StoreError
+from ..events import Event, bus, event_from_record
+from ..redaction import redact
 from .blobs import BlobStore
 from .database import NO_GENERATION, Database
 from .integrity import MemoSigner
@@ -35,6 +38,9 @@ _CALL_COLUMNS = (
 _MEMO_COLUMNS = "key, kind, label, agent, inputs, payload, duration_s, created, mac"
 
 WriteOp = Callable[[Any], None]
+
+ACTIVITY_KEEP = 20_000
+"""How many of the newest events the activity log keeps."""
 
 
 @dataclass
@@ -95,6 +101,7 @@ class ResumeStore:
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
+        self._directory_text = str(directory)
         self.db = Database(directory)
         self.blobs = BlobStore(directory / "blobs")
         self._calls: dict[str, CallRecord] = {}
@@ -112,8 +119,11 @@ class ResumeStore:
         self._queue_cond = threading.Condition()
         self._writer: threading.Thread | None = None
         self._write_failures = 0
+        self._activity: collections.deque[Event] = collections.deque()
+        self._activity_logged = 0
         self.sync(force=True)
         atexit.register(_flush_at_exit, weakref.ref(self))
+        bus.subscribe(self._log_activity)
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -307,24 +317,71 @@ class ResumeStore:
 
         self._submit(op, wait=True)
 
+    # -- activity log ------------------------------------------------------------------------------
+
+    def _log_activity(self, event: Event) -> None:
+        """Keep every event of this directory; the writer serialises and commits them in batches.
+
+        This runs in the emitting thread (a memo hit's, say), so it only queues the event and wakes the
+        writer when the queue was empty.
+        """
+        if event.directory != self._directory_text or self._stopping:
+            return
+        self._activity.append(event)
+        if len(self._activity) == 1:
+            with self._queue_cond:
+                self._ensure_writer()
+                self._queue_cond.notify()
+
+    def _write_activity(self, con: Any, events: list[Event]) -> None:
+        """Insert logged events (secrets redacted), keeping only the newest ``ACTIVITY_KEEP``."""
+        con.executemany(
+            "INSERT INTO activity VALUES (nextval('change_seq'), ?, ?, ?)",
+            [[e.ts, e.kind, redact(json.dumps(e.to_record(), default=str))] for e in events],
+        )
+        before = self._activity_logged
+        self._activity_logged += len(events)
+        if before // 1000 != self._activity_logged // 1000:
+            con.execute(
+                "DELETE FROM activity WHERE seq < "
+                "(SELECT min(seq) FROM (SELECT seq FROM activity ORDER BY seq DESC LIMIT ?))",
+                [ACTIVITY_KEEP],
+            )
+
+    def activity_high_water(self) -> int:
+        """The sequence number of the newest logged event (0 if none)."""
+        with self.db.connect() as con:
+            return int(con.execute("SELECT coalesce(max(seq), 0) FROM activity").fetchall()[0][0])
+
+    def activity_since(self, seq: int) -> list[tuple[int, Event]]:
+        """Events any process logged here after ``seq``, oldest first, with their sequence numbers."""
+        with self.db.connect() as con:
+            rows = con.execute("SELECT seq, event FROM activity WHERE seq > ? ORDER BY seq", [seq]).fetchall()
+        found = [(int(n), event_from_record(json.loads(data))) for n, data in rows]
+        return [(n, event) for n, event in found if event is not None]
+
     def _submit(self, op: WriteOp, *, wait: bool) -> None:
         pending = _Pending(op, threading.Event())
         with self._queue_cond:
             self._queue.append(pending)
             self._last_submitted = pending
-            if self._writer is None or not self._writer.is_alive():
-                self._writer = threading.Thread(
-                    target=self._write_loop, name="pllm-store-writer", daemon=True
-                )
-                self._writer.start()
+            self._ensure_writer()
             self._queue_cond.notify()
         if wait:
             pending.done.wait()
             if pending.error is not None:
                 raise pending.error
 
+    def _ensure_writer(self) -> None:
+        """Start the writer thread if it is not running (the caller holds ``_queue_cond``)."""
+        if self._writer is None or not self._writer.is_alive():
+            self._writer = threading.Thread(target=self._write_loop, name="pllm-store-writer", daemon=True)
+            self._writer.start()
+
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until every queued write is on disk (or failed); False if ``timeout`` ran out first."""
+        if self._activity:
+            self._submit(lambda con: None, wait=False)  # its batch carries the logged events with it
         with self._queue_cond:
             last = self._last_submitted  # the writer may hold it in a batch already taken off the queue
         if last is None:
@@ -334,12 +391,17 @@ class ResumeStore:
     def _write_loop(self) -> None:
         while True:
             with self._queue_cond:
-                while not self._queue:
-                    if self._stopping or (not self._queue_cond.wait(timeout=5.0) and not self._queue):
+                while not self._queue and not self._activity:
+                    if self._stopping or (
+                        not self._queue_cond.wait(timeout=5.0) and not self._queue and not self._activity
+                    ):
                         self._writer = None
                         return
                 batch, self._queue = self._queue, []
-            self._write_batch(batch)
+            events = []
+            while self._activity:
+                events.append(self._activity.popleft())
+            self._write_batch(batch, events)
 
     def _stop_writer(self) -> None:
         """End the writer thread at interpreter exit: a daemon thread inside DuckDB then aborts Python."""
@@ -350,14 +412,16 @@ class ResumeStore:
         if writer is not None and writer is not threading.current_thread():
             writer.join(timeout=30)
 
-    def _write_batch(self, batch: list[_Pending]) -> None:
-        """Commit a batch in one transaction; every waiter learns the outcome."""
+    def _write_batch(self, batch: list[_Pending], events: list[Event] = ()) -> None:
+        """Commit a batch (and logged events) in one transaction; every waiter learns the outcome."""
         error: BaseException | None = None
         self._committing = True
         try:
             with self.db.transaction() as con:
                 for pending in batch:
                     pending.op(con)
+                if events:
+                    self._write_activity(con, events)
             before, after = self.db.last_commit
             with self._sync_lock:
                 if before == self._generation:

@@ -54,3 +54,52 @@ def test_command_line_and_magics_do_not_import_panel(python_exe: str) -> None:
     )
     out = subprocess.run([python_exe, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def _wait_for(condition, follower: DirectoryFollower, timeout: float = 60.0) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, (
+            f"the follower never saw it: {[r.kind for r in follower.model.flush().feed]}"
+        )
+        follower.poll()
+        time.sleep(0.05)
+
+
+def test_follower_shows_another_process_replaying_and_calling(resume_dir: Path, python_exe: str) -> None:
+    import os
+    import textwrap
+
+    run_block(resume_dir, "a")
+    model = DashboardModel(str(resume_dir.resolve()))
+    follower = DirectoryFollower(resume_dir, model)
+    follower.poll()
+    kernel = textwrap.dedent(
+        f"""
+        import sys
+        import pllm_notebook as pllm
+        with pllm.resume_directory({str(resume_dir)!r}) as orch:
+            agt = orch.agent("writer")
+            with agt.memoize("a") as mem:
+                mem.begin()
+                agt.get_msg_state().ask_llm("List two rivers")
+            orch.agent("slow").get_msg_state().ask_llm(sys.argv[1])
+        """
+    )
+    # the block's source differs from run_block's, so it is stored once, then replayed by a second run
+    quick = {**os.environ, "PLLM_OFFLINE_LATENCY": "0"}
+    subprocess.run([python_exe, "-c", kernel, "A quick question"], check=True, env=quick)
+    slow = {**os.environ, "PLLM_OFFLINE_LATENCY": "4"}
+    proc = subprocess.Popen([python_exe, "-c", kernel, "A question that takes a while"], env=slow)
+    try:
+        _wait_for(lambda: any(r.kind == "memo hit" for r in model.flush().feed), follower)
+        _wait_for(lambda: any(r.kind == "in flight" for r in model.flush().feed), follower)
+        assert proc.wait(timeout=60) == 0
+        _wait_for(lambda: not any(r.kind == "in flight" for r in model.flush().feed), follower)
+    finally:
+        proc.kill()
+    snap = model.flush()
+    assert snap.totals.memo_hits >= 1
+    assert "A question that takes a while" in [r.text for r in snap.feed]
