@@ -17,7 +17,6 @@ import argparse
 import json
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,6 +29,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from bench_cache import median_ms  # noqa: E402
 from reference_env import reference_python  # noqa: E402
 
 from pllm_notebook.cache.mirror import CacheMirror  # noqa: E402
@@ -72,15 +72,6 @@ def start_redis(workdir: str) -> tuple[subprocess.Popen, int]:
             time.sleep(0.02)
     proc.kill()
     raise RuntimeError("redis-server did not start")
-
-
-def median_ms(fn, n: int) -> float:
-    times = []
-    for _ in range(n):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
 
 
 def vectors(n: int) -> np.ndarray:
