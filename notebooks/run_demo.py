@@ -33,22 +33,25 @@ class RunResult:
     errors: list[str]
 
 
+def private_home_variables(home: Path) -> dict[str, str]:
+    """The variables that point HOME, IPython, Jupyter and caches at ``home`` (the tests use them too)."""
+    return {
+        "HOME": str(home),
+        "IPYTHONDIR": str(home / ".ipython"),
+        "JUPYTER_CONFIG_DIR": str(home / ".jupyter"),
+        "JUPYTER_DATA_DIR": str(home / ".local/share/jupyter"),
+        "JUPYTER_RUNTIME_DIR": str(home / ".local/share/jupyter/runtime"),
+        "XDG_CACHE_HOME": str(home / ".cache"),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "MPLCONFIGDIR": str(home / ".cache/matplotlib"),
+    }
+
+
 def private_environment(root: Path) -> None:
     """Point HOME, IPython and Jupyter folders at ``root`` so a user's own configuration plays no part."""
     home = root / "home"
     home.mkdir(parents=True, exist_ok=True)
-    os.environ.update(
-        {
-            "HOME": str(home),
-            "IPYTHONDIR": str(home / ".ipython"),
-            "JUPYTER_CONFIG_DIR": str(home / ".jupyter"),
-            "JUPYTER_DATA_DIR": str(home / ".local/share/jupyter"),
-            "JUPYTER_RUNTIME_DIR": str(home / ".local/share/jupyter/runtime"),
-            "XDG_CACHE_HOME": str(home / ".cache"),
-            "XDG_CONFIG_HOME": str(home / ".config"),
-            "MPLCONFIGDIR": str(home / ".cache/matplotlib"),
-        }
-    )
+    os.environ.update(private_home_variables(home))
 
 
 def live_calls(resume_dir: Path) -> int:

@@ -9,6 +9,10 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "notebooks"))
+
+from run_demo import private_home_variables  # noqa: E402
+
 SHARED = Path(os.environ.get("PLLM_SHARED_DIR", REPO.parent / "shared")).resolve()
 MODEL_PATH = SHARED / "models" / "all-MiniLM-L6-v2-onnx"
 DATA_DIR = SHARED / "data"
@@ -19,14 +23,7 @@ def private_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Point HOME, IPYTHONDIR, JUPYTER_* and caches at a temporary folder for the whole session."""
     home = tmp_path_factory.mktemp("home")
     env = {
-        "HOME": str(home),
-        "IPYTHONDIR": str(home / ".ipython"),
-        "JUPYTER_CONFIG_DIR": str(home / ".jupyter"),
-        "JUPYTER_DATA_DIR": str(home / ".local/share/jupyter"),
-        "JUPYTER_RUNTIME_DIR": str(home / ".local/share/jupyter/runtime"),
-        "XDG_CACHE_HOME": str(home / ".cache"),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "MPLCONFIGDIR": str(home / ".cache/matplotlib"),
+        **private_home_variables(home),
         "FASTEMBED_CACHE_PATH": str(home / ".cache/fastembed"),
         "HF_HUB_OFFLINE": "1",
         "PLLM_EMBEDDING_MODEL_PATH": str(MODEL_PATH),
