@@ -89,11 +89,16 @@ def test_kill_9_at_random_points(tmp_path):
             env=env,
         )
         assert proc.stdout.readline().strip() == "READY", proc.stderr.read()
-        time.sleep(rnd.uniform(0.05, 1.2))
+        lines = []
+        while not lines or not lines[-1].startswith("CACHE"):  # each run commits some of both first
+            line = proc.stdout.readline()
+            assert line, proc.stderr.read()
+            lines.append(line.rstrip("\n"))
+        time.sleep(rnd.uniform(0.0, 1.0))
         proc.send_signal(signal.SIGKILL)
         out, err = proc.communicate(timeout=60)
         assert proc.returncode == -signal.SIGKILL, err
-        for line in out.splitlines():
+        for line in lines + out.splitlines():
             kind, _, rest = line.partition(" ")
             if kind == "MEMO":
                 key, _, answer = rest.partition(" ")
