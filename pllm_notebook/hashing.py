@@ -20,11 +20,16 @@ class CanonicalEncodingError(TypeError):
     """A value has no canonical encoding (for example an arbitrary object)."""
 
 
+_pack_length = struct.Struct(">Q").pack
+
+
 def _frame(tag: bytes, payload: bytes) -> bytes:
-    return tag + struct.pack(">Q", len(payload)) + payload
+    return tag + _pack_length(len(payload)) + payload
 
 
 def _encode(value: Any, depth: int) -> bytes:
+    if type(value) is str:  # the common case first: keys are mostly made of strings
+        return _frame(b"S", value.encode("utf-8", "surrogatepass"))
     if depth > 200:
         raise CanonicalEncodingError("value is nested more than 200 levels deep; flatten it before hashing")
     if value is None:

@@ -41,6 +41,8 @@ WriteOp = Callable[[Any], None]
 
 ACTIVITY_KEEP = 20_000
 """How many of the newest events the activity log keeps."""
+ACTIVITY_GATHER_S = 0.2
+"""How long the writer lets logged events gather before committing them (a write that waits goes at once)."""
 
 
 @dataclass
@@ -397,6 +399,9 @@ class ResumeStore:
                     ):
                         self._writer = None
                         return
+                if not self._queue and not self._stopping:
+                    # only logged events: let a burst gather, so a loop of hits costs one commit, not many
+                    self._queue_cond.wait(timeout=ACTIVITY_GATHER_S)
                 batch, self._queue = self._queue, []
             events = []
             while self._activity:
