@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,7 +28,10 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+sys.path.insert(0, str(HERE.parent / "tests" / "reliability"))
+
 from bench_cache import median_ms  # noqa: E402
+from redis_server import RedisServer  # noqa: E402
 from reference_env import reference_python  # noqa: E402
 
 from pllm_notebook.cache.mirror import CacheMirror  # noqa: E402
@@ -38,40 +40,6 @@ from pllm_notebook.cache.storage_redis import RedisStorage  # noqa: E402
 
 DIM = 384
 MODEL_ID = "bench-random-384"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_redis(workdir: str) -> tuple[subprocess.Popen, int]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            "redis-server",
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            workdir,
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-            return proc, port
-        except OSError:
-            time.sleep(0.02)
-    proc.kill()
-    raise RuntimeError("redis-server did not start")
 
 
 def vectors(n: int) -> np.ndarray:
@@ -173,14 +141,13 @@ def main() -> int:
     sizes = [1_000, 5_000] if args.quick else [1_000, 5_000, 20_000]
     repeats = 20 if args.quick else 50
     with tempfile.TemporaryDirectory() as workdir:
-        proc, port = start_redis(workdir)
+        server = RedisServer(Path(workdir))
+        server.start()
         try:
-            url = f"redis://127.0.0.1:{port}/0"
-            mine = {n: ours(url, n, repeats) for n in sizes}
-            theirs = recallm(port, sizes, max(5, repeats // 5))
+            mine = {n: ours(server.url, n, repeats) for n in sizes}
+            theirs = recallm(server.port, sizes, max(5, repeats // 5))
         finally:
-            proc.kill()
-            proc.wait()
+            server.stop()
     print(
         f"{'entries in the namespace':<28}{'pllm_notebook lookup':>22}{'recallm 0.2.0 lookup':>22}{'new client catch-up':>22}"
     )

@@ -19,7 +19,7 @@ from nbclient import NotebookClient
 from pllm_notebook.engine.recording import call_ids
 from pllm_notebook.store.selection import open_resume_store
 
-from .conftest import free_port
+from .redis_server import free_port
 
 SECONDS = 30
 HERE = Path(__file__).parent
