@@ -184,21 +184,14 @@ class SemanticCache:
             self._metrics.rejections.labels(attempt.namespace).inc()
         latency = time.perf_counter() - attempt.started
         self._metrics.lookup_seconds.labels(outcome).observe(latency)
-        bus.emit(
-            CacheLookup(
-                outcome=outcome,
-                namespace=attempt.namespace,
-                similarity=similarity,
-                threshold=self.threshold,
-                model=attempt.canon.model,
-                prompt=snippet(attempt.canon.prompt),
-                entry_id=entry.id if entry is not None else "",
-                reason=rejected,
-                latency_s=latency,
-                directory=self.event_directory,
-            )
+        self._report(
+            attempt,
+            outcome,
+            similarity,
+            latency,
+            entry_id=entry.id if entry is not None else "",
+            reason=rejected,
         )
-        return None
 
     def _served(self, attempt: _Attempt, entry: CacheEntry, kind: str, similarity: float) -> None:
         """Count a hit, mark the entry used and tell the watchers."""
@@ -217,20 +210,32 @@ class SemanticCache:
         self._metrics.lookup_seconds.labels(kind).observe(latency)
         if kind == "semantic":
             self._metrics.hit_similarity.observe(similarity)
+        self._report(
+            attempt,
+            kind,
+            similarity,
+            latency,
+            entry_id=entry.id,
+            time_saved_s=entry.latency_s,
+            tokens_saved=entry.input_tokens + entry.output_tokens,
+            cost_saved_usd=entry.cost_usd,
+        )
+
+    def _report(
+        self, attempt: _Attempt, outcome: str, similarity: float | None, latency: float, **details: Any
+    ) -> None:
+        """Tell the watchers how a lookup ended."""
         bus.emit(
             CacheLookup(
-                outcome=kind,
+                outcome=outcome,
                 namespace=attempt.namespace,
                 similarity=similarity,
                 threshold=self.threshold,
                 model=attempt.canon.model,
                 prompt=snippet(attempt.canon.prompt),
-                entry_id=entry.id,
                 latency_s=latency,
-                time_saved_s=entry.latency_s,
-                tokens_saved=entry.input_tokens + entry.output_tokens,
-                cost_saved_usd=entry.cost_usd,
                 directory=self.event_directory,
+                **details,
             )
         )
 
