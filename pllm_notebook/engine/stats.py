@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field, fields, replace
 
-from ..events import CacheLookup, Event, LLMCallFinished, MemoHit, MemoMiss, MemoSkipped, MemoStored
+from ..events import CacheLookup, Event, LLMCallFinished, MemoHit, MemoMiss, MemoSkipped
 
 
 @dataclass
@@ -71,8 +71,6 @@ class StatsCollector:
         elif isinstance(event, MemoSkipped):
             for s in self._for(event.label):
                 s.memo_skipped += 1
-        elif isinstance(event, MemoStored):
-            pass
         elif isinstance(event, LLMCallFinished):
             tokens = event.input_tokens + event.output_tokens
             for s in self._for(event.label):
