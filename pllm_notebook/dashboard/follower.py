@@ -135,7 +135,7 @@ class DirectoryFollower:
     def _history(self) -> list[Event]:
         """Everything stored so far, as events; the activity log is read from the point it covers."""
         directory = self.model.directory
-        with self.store.db._locked():  # calls, memos and the log's high-water mark from one moment
+        with self.store.db.locked():  # calls, memos and the log's high-water mark from one moment
             calls, memos = self.store.calls(), self.store.memos()
             self._activity_seq = self.store.activity_high_water()
         events: list[Event] = [e for call in calls for e in call_events(call, directory)]

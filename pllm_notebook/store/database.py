@@ -70,7 +70,8 @@ class Database:
     # -- locking ---------------------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
+    def locked(self) -> Iterator[None]:
+        """Hold the directory lock (re-entrant): what runs inside sees no other process's write."""
         with self._thread_lock:
             if self._depth == 0:
                 self.directory.mkdir(parents=True, exist_ok=True)  # the user may have deleted it
@@ -151,7 +152,7 @@ class Database:
     def connect(self) -> Iterator:
         """An open connection to the file, held under the directory lock until the block ends."""
         duckdb = _duckdb()
-        with self._locked():
+        with self.locked():
             fresh_file = not self.path.exists()
             con = self._open()
             try:

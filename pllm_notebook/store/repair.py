@@ -154,7 +154,7 @@ def repair_directory(directory: Path, *, force: bool = False, out=sys.stdout) ->
         print(f"{path} does not exist: there is nothing to repair.", file=out)
         return 1
     db = Database(directory)
-    with db._locked():
+    with db.locked():
         if not force:
             try:
                 with db.connect() as con:
