@@ -165,9 +165,9 @@ class DuckDBStorage(CacheStorage):
         ]
         if existing:
             con.execute("DELETE FROM cache_entries WHERE list_contains(?::VARCHAR[], id)", [existing])
-            con.executemany(
-                "INSERT INTO deletions VALUES (nextval('change_seq'), 'cache_entries', ?, ?)",
-                [[entry_id, time.time()] for entry_id in existing],
+            con.execute(
+                "INSERT INTO deletions SELECT nextval('change_seq'), 'cache_entries', unnest(?::VARCHAR[]), ?",
+                [existing, time.time()],
             )
         return existing
 

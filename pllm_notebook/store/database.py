@@ -91,7 +91,8 @@ class Database:
                                 f"{self._lock_path} and try again (raise PLLM_LOCK_TIMEOUT to wait longer)"
                             ) from None
                         time.sleep(delay)
-                        delay = min(delay * 2, 0.05)
+                        # a short cap: a waiter that sleeps long keeps losing the lock to busier processes
+                        delay = min(delay * 2, 0.005)
                 self._lock_fd = fd
             self._depth += 1
             try:

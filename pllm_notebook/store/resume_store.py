@@ -16,7 +16,7 @@ import os
 import threading
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -121,7 +121,8 @@ class ResumeStore:
         self._queue_cond = threading.Condition()
         self._writer: threading.Thread | None = None
         self._write_failures = 0
-        self._activity: collections.deque[Event] = collections.deque()
+        # only the newest ACTIVITY_KEEP are kept on disk, so a backlog (the lock busy elsewhere) never needs more
+        self._activity: collections.deque[Event] = collections.deque(maxlen=ACTIVITY_KEEP)
         self._activity_logged = 0
         self.sync(force=True)
         atexit.register(_flush_at_exit, weakref.ref(self))
@@ -335,14 +336,14 @@ class ResumeStore:
                 self._ensure_writer()
                 self._queue_cond.notify()
 
-    def _write_activity(self, con: Any, events: list[Event]) -> None:
-        """Insert logged events (secrets redacted), keeping only the newest ``ACTIVITY_KEEP``."""
-        con.executemany(
-            "INSERT INTO activity VALUES (nextval('change_seq'), ?, ?, ?)",
-            [[e.ts, e.kind, redact(json.dumps(e.to_record(), default=str))] for e in events],
+    def _write_activity(self, con: Any, rows: tuple[list[float], list[str], list[str]]) -> None:
+        """Insert logged events (as :func:`_activity_rows` made them) in one statement, keeping only the
+        newest ``ACTIVITY_KEEP``. One statement, not one per row: the directory lock is held meanwhile."""
+        con.execute(
+            "INSERT INTO activity SELECT nextval('change_seq'), unnest(?), unnest(?), unnest(?)", rows
         )
         before = self._activity_logged
-        self._activity_logged += len(events)
+        self._activity_logged += len(rows[0])
         if before // 1000 != self._activity_logged // 1000:
             con.execute(
                 "DELETE FROM activity WHERE seq < "
@@ -422,11 +423,12 @@ class ResumeStore:
         error: BaseException | None = None
         self._committing = True
         try:
+            rows = _activity_rows(events)  # serialised before the lock is taken
             with self.db.transaction() as con:
                 for pending in batch:
                     pending.op(con)
                 if events:
-                    self._write_activity(con, events)
+                    self._write_activity(con, rows)
             before, after = self.db.last_commit
             with self._sync_lock:
                 if before == self._generation:
@@ -449,6 +451,15 @@ class ResumeStore:
     def write_failures(self) -> int:
         """How many write batches failed since this store opened."""
         return self._write_failures
+
+
+def _activity_rows(events: Sequence[Event]) -> tuple[list[float], list[str], list[str]]:
+    """The activity table's columns for ``events``: time, kind and the redacted JSON record."""
+    return (
+        [e.ts for e in events],
+        [e.kind for e in events],
+        [redact(json.dumps(e.to_record(), default=str)) for e in events],
+    )
 
 
 def _flush_at_exit(ref: weakref.ref[ResumeStore]) -> None:

@@ -173,3 +173,19 @@ def test_a_damaged_blob_is_set_aside_and_written_afresh(tmp_path):
     assert path.with_name(path.name + ".damaged").read_bytes() == b"pickled variablX", "kept, not deleted"
     assert blobs.put(b"pickled variable") == digest
     assert blobs.get(digest) == b"pickled variable"
+
+
+def test_events_logged_while_another_process_holds_the_lock_keep_the_newest_in_order(resume_dir):
+    from pllm_notebook.events import MemoHit, bus
+    from pllm_notebook.store.resume_store import ACTIVITY_KEEP
+
+    store = ResumeStore.open(resume_dir)
+    burst = ACTIVITY_KEEP + 5_000
+    with Database(resume_dir).locked():  # another holder: the writer cannot commit meanwhile
+        for i in range(burst):
+            bus.emit(MemoHit(key=f"k{i}", label="cell", directory=str(resume_dir)))
+        assert len(store._activity) <= ACTIVITY_KEEP, "the backlog waiting for the lock stays bounded"
+    assert store.flush(timeout=120)
+    logged = store.activity_since(0)
+    assert [event.key for _, event in logged] == [f"k{i}" for i in range(burst - ACTIVITY_KEEP, burst)]
+    assert [seq for seq, _ in logged] == sorted(seq for seq, _ in logged)
