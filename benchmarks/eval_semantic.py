@@ -55,6 +55,7 @@ from pllm_notebook.cache.presets import PRESETS, load_calibration, resolve_thres
 RECALLM_THRESHOLDS = {"strict": 0.97, "balanced": 0.92, "loose": 0.85}
 SHARED_DATA = Path(os.environ.get("PLLM_SHARED_DIR", REPO.parent / "shared")) / "data"
 CASES = REPO / "tests" / "semantic_quality" / "cases.py"
+BLIND_CASES = REPO / "tests" / "semantic_quality" / "blind_cases.py"
 
 # Runs inside the reference venv: recallm's own SemanticCache and storage decide, on our vectors.
 RECALLM_RUNNER = r"""
@@ -176,13 +177,41 @@ def run_recallm(model_id: str, texts: list[str], vectors: np.ndarray, tasks: dic
         return json.loads(result.read_text())
 
 
-def load_cases() -> list[tuple[str, str, str]]:
-    if not CASES.is_file():
-        return []
-    spec = importlib.util.spec_from_file_location("semantic_quality_cases", CASES)
+def load_cases(path: Path = CASES, *names: str) -> list[list[tuple[str, str, str]]]:
+    """The named lists of ``(kind, a, b)`` pairs in a test-case module (empty lists if it is missing)."""
+    if not path.is_file():
+        return [[] for _ in names]
+    spec = importlib.util.spec_from_file_location(path.stem, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.NEAR_MISSES
+    return [getattr(module, name) for name in names]
+
+
+def near_miss_table(title: str, cases: list[tuple[str, str, str]], sims: np.ndarray, ours: dict) -> str:
+    """Wrong hits per preset on templated near-misses: ours (threshold and guards), raw cosine, recallm."""
+    vetoed = np.array([check_candidate(b, a) is not None for _, a, b in cases])
+    rows = [
+        f"\n## {title} ({len(cases)} pairs): wrong hits\n",
+        "| preset | pllm wrong hits | raw cosine at pllm's threshold | recallm wrong hits |\n|---|---|---|---|",
+    ]
+    for preset in PRESETS:
+        above = sims >= ours[preset]
+        theirs = int((sims >= RECALLM_THRESHOLDS[preset]).sum())
+        rows.append(f"| {preset} | {int((above & ~vetoed).sum())} | {int(above.sum())} | {theirs} |")
+    return "\n".join(rows)
+
+
+def paraphrase_table(cases: list[tuple[str, str, str]], sims: np.ndarray, ours: dict) -> str:
+    """How many reworded prompts hit their original, per preset, ours beside recallm's raw cosine."""
+    accepted = np.array([check_candidate(b, a) is None for _, a, b in cases])
+    rows = [
+        f"\n## Blind paraphrases ({len(cases)} pairs): hits on their original\n",
+        "| preset | pllm hits | recallm hits |\n|---|---|---|",
+    ]
+    for preset in PRESETS:
+        ours_hit = int(((sims >= ours[preset]) & accepted).sum())
+        rows.append(f"| {preset} | {ours_hit} | {int((sims >= RECALLM_THRESHOLDS[preset]).sum())} |")
+    return "\n".join(rows)
 
 
 def guard_cost(pairs: list[tuple[str, str]]) -> str:
@@ -272,7 +301,8 @@ def main(argv: list[str] | None = None) -> int:
     mock = json.loads(Path(args.paraphrases).read_text()) if Path(args.paraphrases).is_file() else []
     origins = list(dict.fromkeys(m["origin"] for m in mock))
     similars = [m["similar"] for m in mock]
-    near = load_cases()
+    (near,) = load_cases(CASES, "NEAR_MISSES")
+    blind_near, blind_para = load_cases(BLIND_CASES, "BLIND_NEAR_MISSES", "BLIND_PARAPHRASES")
     if mock:
         o_vec, s_vec = vectors_of(origins), vectors_of(similars)
     if near:
@@ -359,16 +389,24 @@ def main(argv: list[str] | None = None) -> int:
             )
 
     if near:
-        print(f"\n## Templated near-misses of tests/semantic_quality ({len(near)} pairs): wrong hits\n")
-        near_sims = pair_similarities(n_vec_a, n_vec_b)
-        vetoed = np.array([check_candidate(b, a) is not None for _, a, b in near])
         print(
-            "| preset | pllm wrong hits | raw cosine at pllm's threshold | recallm wrong hits |\n|---|---|---|---|"
+            near_miss_table(
+                "Templated near-misses of tests/semantic_quality",
+                near,
+                pair_similarities(n_vec_a, n_vec_b),
+                ours,
+            )
         )
-        for preset in PRESETS:
-            above = near_sims >= ours[preset]
-            theirs = int((near_sims >= RECALLM_THRESHOLDS[preset]).sum())
-            print(f"| {preset} | {int((above & ~vetoed).sum())} | {int(above.sum())} | {theirs} |")
+    if blind_near:
+
+        def sims_of(cases):
+            return pair_similarities(
+                vectors_of([a for _, a, _ in cases]), vectors_of([b for _, _, b in cases])
+            )
+
+        title = "Blind near-misses (tests/semantic_quality/blind_cases.py, written without seeing the guards)"
+        print(near_miss_table(title, blind_near, sims_of(blind_near), ours))
+        print(paraphrase_table(blind_para, sims_of(blind_para), ours))
 
     checked = [(p.b, p.a) for p in pairs] + [(m["similar"], m["origin"]) for m in mock]
     print(f"\n## Guard cost per candidate ({len(pairs)} QQP pairs and {len(mock)} mock pairs)\n")
