@@ -4,7 +4,8 @@ Prompts built from a template (``f"What is {a} + {b}?"``, ``f"Translate into {la
 ``f"Classify the sentiment: {review}"``) share most of their words, so they embed close together, yet need
 different answers. Cosine similarity cannot see that; these checks can. They compare what a template fills
 in: numbers, quoted or code text, names and identifiers, the input after an instruction, a swapped word,
-negation. A paraphrase keeps all of those and passes.
+one of two exclusive alternatives ("positives" / "negatives"), negation. A paraphrase keeps all of those
+and passes; a word swapped for a listed synonym or a short form is a paraphrase too.
 
 ``check_candidate(query, candidate)`` runs only on semantic candidates (never on exact hits). It costs
 about 0.15 ms of CPU on average and up to about 1 ms for two 1,000-character texts seen for the first time:
@@ -19,11 +20,12 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 __all__ = ["check_candidate", "GUARD_VERSION", "REASONS"]
 
 #: Bumped whenever a rule changes, so a calibration can say which guards it was measured with.
-GUARD_VERSION = "4"
+GUARD_VERSION = "5"
 
 REASONS = (
     "different numbers",
@@ -33,6 +35,7 @@ REASONS = (
     "different names",
     "different template slot",
     "negation",
+    "contrasting words",
     "different order",
     "different question",
 )
@@ -56,6 +59,16 @@ _NEGATIONS = frozenset(
     {"not", "no", "never", "cannot", "none", "nobody", "nothing", "neither", "nor", "nowhere", "without", "non"}
 )  # fmt: skip
 _DIGIT = re.compile(r"\d")
+_ROMAN_TOKEN = re.compile(r"(?<![\w'’-])[IVXLCDM]+(?![\w'’-])")
+_ROMAN_VALID = re.compile(r"M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})")
+#: The word before a lone "I" that is a numeral ("World War I", "Henry I"), not the pronoun: capitalised,
+#: and itself after another word (a sentence's first word, "Can I", is not a name).
+_NAME_BEFORE = re.compile(r"\w[\s,]+[A-Z][a-z]+\s+$")
+_ROMAN_DIGITS = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
+#: Abbreviations that read as Roman numerals.
+_ROMAN_LOOKALIKES = frozenset(
+    "C D L M V X CD DC CV CI MD XL MIX DIV CLI LI DI MI MC CC CM DIX VI".split()  # noqa: SIM905
+)
 _OPERATOR = re.compile(r"(?<=[\d)\s])[-+*/×÷^<>=](?=[\s(]*[-\d(])")
 _OPERATOR_WORDS = {
     "plus": "+", "minus": "-", "times": "*", "multiplied": "*", "×": "*", "divided": "/", "÷": "/",
@@ -89,6 +102,120 @@ _SLOT_WORDS = frozenset(
     """.split()  # noqa: SIM905
 )
 
+#: Groups of mutually exclusive alternatives, one group per line: a template slot often ranges over them
+#: ("focusing on the positives" / "negatives", "sort ascending" / "descending", "the mean" / "the median").
+#: Two different members of one group, swapped in a shared template, make different prompts.
+_CONTRASTS = """
+positive negative neutral | pro con | advantage disadvantage | benefit drawback | strength weakness
+first second third fourth fifth last final | earliest latest | oldest newest youngest
+start end | beginning end | before after | above below | up down | over under | left right | top bottom
+upper lower | uppercase lowercase | inner outer | inside outside | internal external
+north south east west | northern southern eastern western | northeast northwest southeast southwest
+ascending descending | ascend descend | increase decrease | increase reduce | rise fall | rose fell
+raise lower | gain lose | gain loss | win lose | won lost | buy sell | bought sold | import export | input output
+send receive | push pull | open close | enable disable | encrypt decrypt | encode decode
+compress decompress | serialize deserialize | serialise deserialise | add remove | add delete | insert delete
+install uninstall | upload download | login logout | include exclude | accept reject | allow deny | allow block
+mean median mode | sum product difference quotient | add subtract multiply divide
+addition subtraction multiplication division | maximum minimum | max min | largest smallest
+biggest smallest | highest lowest | longest shortest | tallest shortest | fastest slowest | best worst
+greatest least | most least | more less | more fewer | many few | closest farthest | closest furthest
+nearest farthest | nearest furthest
+long short | tall short | fast slow | hot cold | warm cool | heavy light | high low | big small
+large small | wide narrow | thick thin | strong weak | easy hard | easy difficult | simple complex
+cheap expensive | rich poor | early late | true false | correct incorrect | right wrong | valid invalid
+legal illegal | male female | men women | man woman | boy girl | husband wife | father mother
+son daughter | brother sister | king queen | summer winter spring autumn | morning afternoon evening night
+day night | today tomorrow yesterday | past present future | singular plural | active passive
+beginner intermediate advanced expert | junior senior | child adult | born died | birth death
+living dead | alive dead | boiling freezing melting | boil freeze melt | solid liquid gas
+acidic alkaline | horizontal vertical | horizontally vertically | clockwise anticlockwise counterclockwise
+celsius fahrenheit kelvin | metric imperial | kilometre mile | kilometer mile | kilogram pound
+centimetre inch | centimeter inch | metre foot | meter foot | metre feet | meter feet | litre gallon
+liter gallon | daily weekly monthly yearly annual
+client server | frontend backend | sync async | synchronous asynchronous | static dynamic
+public private | global local | read write | question answer | cause effect | agree disagree
+like dislike | love hate | happy sad | optimistic pessimistic | success failure | succeed fail
+pass fail | lend borrow | parent child | predecessor successor | prefix suffix | even odd
+prime composite | integer float string boolean | list tuple set dict dictionary array
+mercury venus earth mars jupiter saturn uranus neptune | gold silver bronze copper iron
+red orange yellow green blue purple pink brown black white grey
+"""
+
+
+@lru_cache(maxsize=65536)
+def _forms(word: str) -> frozenset[str]:
+    """A word and its regular inflections ("increase": "increases", "increased", "increasing")."""
+    forms = {word, word + "s", word + "es", word + "ed", word + "ing", word + "ly", word + "ally"}
+    if word.endswith("e"):
+        forms |= {word + "d", word[:-1] + "ing"}
+    if word.endswith("y"):
+        forms |= {word[:-1] + "ies", word[:-1] + "ied"}
+    return frozenset(forms)
+
+
+def _group_index(groups: str) -> dict[str, frozenset[tuple[int, str]]]:
+    """Each form of each word: the groups it is in, with the word it is a form of."""
+    index: dict[str, set[tuple[int, str]]] = {}
+    for number, group in enumerate(g for line in groups.strip().splitlines() for g in line.split("|")):
+        for word in group.split():
+            for form in _forms(word):
+                index.setdefault(form, set()).add((number, word))
+    return {form: frozenset(members) for form, members in index.items()}
+
+
+_CONTRAST_GROUPS = _group_index(_CONTRASTS)
+
+#: Groups of words people use for one another when they reword a question ("How do I create a blog" /
+#: "start a blog", "teachers" / "professors"): one swapped for another of its group is a paraphrase.
+_SYNONYMS = """
+create make build construct develop produce start | start begin launch commence | stop prevent halt quit
+get obtain acquire receive gain | learn study understand know master | improve enhance increase boost better
+measure calculate compute determine estimate find | change switch alter modify replace swap
+restore recover retrieve | earn make | hate dislike detest | like love enjoy prefer
+think believe feel realize realise consider | see view check know find | show display
+job work career position placement employment | teacher professor lecturer instructor tutor
+student pupil learner | company business firm organization organisation startup enterprise
+doctor physician | car vehicle automobile | phone smartphone mobile cellphone | picture photo image photograph
+movie film | website site webpage | app application | program programme software | problem issue trouble
+mistake error | reason cause origin | way method approach technique | tip advice suggestion trick
+cool interesting amazing awesome fascinating nice wonderful great fun incredible
+delicious tasty yummy | rude disrespectful impolite offensive | sad upset unhappy depressed
+easy simple | quick fast rapid speedy | big large huge | small little tiny | famous popular renowned
+important significant crucial essential key | good great excellent nice fine | bad poor terrible awful
+hard difficult tough | buy purchase | fix repair solve resolve | use utilize utilise | need require
+help assist | choose pick select | remove delete | cheap inexpensive affordable | expensive costly pricey
+happen occur | talk speak chat | say tell | answer reply respond | ask query | custom customized customised
+bespoke personalized personalised tailored unique | gay homosexual lesbian | cut slash | anxious nervous worried
+scared afraid frightened | angry mad | rich wealthy | allow let permit | try attempt | keep maintain stay
+end finish complete | biggest greatest largest | some any | benefit advantage | effect impact
+people person someone somebody one human | kid child | guy man | lady woman | mom mother | dad father
+"""
+
+
+_SYNONYM_GROUPS = _group_index(_SYNONYMS)
+
+
+def _related(a: str, b: str) -> bool:
+    """Two words that can stand for each other in a reworded question: forms of one word ("dance" /
+    "dancing"), a short form ("pic" / "picture", "tech" / "technology") or synonyms."""
+    if a in _forms(b) or b in _forms(a):
+        return True
+    short, long = sorted((a, b), key=len)
+    if len(short) >= 3 and long.startswith(short):
+        return True
+    groups_a = {group for group, _ in _SYNONYM_GROUPS.get(a, ())}
+    return any(group in groups_a for group, _ in _SYNONYM_GROUPS.get(b, ()))
+
+
+def _reworded(a: set[str], b: set[str]) -> bool:
+    """Every word on one side stands for a word on the other."""
+    return all(any(_related(x, y) for y in b) for x in a) or all(any(_related(y, x) for x in a) for y in b)
+
+
+_DOMAINS = frozenset({"com", "org", "net", "io", "ai", "co", "in", "uk", "de"})
+_JOINERS = ("or", "and", "vs", "versus", "vs.")
+
 _STOPWORDS = frozenset(
     """
     a an the and or but if then so of to in on at by for with from into onto about as is are was were be been
@@ -110,7 +237,7 @@ class _Features:
     counts: Counter[str]
     word_set: frozenset[str]
     stems: frozenset[str]
-    numbers: frozenset[str]
+    numbers: Counter[str]
     operators: frozenset[str]
     quoted: tuple[str, ...]
     identifiers: frozenset[str]
@@ -137,19 +264,43 @@ def _content(words: list[str] | tuple[str, ...]) -> frozenset[str]:
     return frozenset(w for w in words if w not in _STOPWORDS)
 
 
-def _numbers(text: str, words: frozenset[str]) -> frozenset[str]:
-    found = set()
+def _numbers(text: str, words: list[str]) -> Counter[str]:
+    """Every number in ``text`` (digits, number words, Roman numerals), as many times as it occurs: "from
+    4 servings to 12" and "from 4 servings to 2" differ although both hold a 2 further on."""
+    found: Counter[str] = Counter()
     for raw in _NUMBER.findall(_ENUMERATOR.sub(" ", text)) if _DIGIT.search(text) else ():
         value = raw.replace(",", "").rstrip("%")
         scale = 1000.0 if value[-1] in "kK" else 1.0
         try:
-            found.add(repr(float(value.rstrip("kK")) * scale))
+            found[repr(float(value.rstrip("kK")) * scale)] += 1
         except ValueError:
             continue
     for word in words:
         if word in _NUMBER_WORDS:
-            found.add(repr(float(_NUMBER_WORDS[word])))
-    return frozenset(found)
+            found[repr(float(_NUMBER_WORDS[word]))] += 1
+    for match in _ROMAN_TOKEN.finditer(text):
+        numeral = match.group(0)
+        if numeral in _ROMAN_LOOKALIKES or not _ROMAN_VALID.fullmatch(numeral):
+            continue
+        if numeral == "I" and not _NAME_BEFORE.search(text, max(0, match.start() - 40), match.start()):
+            continue
+        found[repr(float(_roman_value(numeral)))] += 1
+    return found
+
+
+def _value(word: str) -> str | None:
+    """The number a word stands for ("two", "2": "2.0"), as :func:`_numbers` writes it; None for a word."""
+    if word in _NUMBER_WORDS:
+        return repr(float(_NUMBER_WORDS[word]))
+    try:
+        return repr(float(word))
+    except ValueError:
+        return None
+
+
+def _roman_value(numeral: str) -> int:
+    values = [_ROMAN_DIGITS[c] for c in numeral]
+    return sum(-v if v < nxt else v for v, nxt in zip(values, [*values[1:], 0], strict=True))
 
 
 def _operators(text: str, words: frozenset[str]) -> frozenset[str]:
@@ -175,7 +326,7 @@ def _features(full_text: str) -> _Features:
     rest = " ".join(full_text[_LONG_TEXT:].lower().split())
     words, names = _tokens(text)
     word_set = frozenset(words)
-    numbers = _numbers(text, word_set)
+    numbers = _numbers(text, words)
     parts = _PAYLOAD_SPLIT.split(text.strip(), maxsplit=1)
     instruction: tuple[str, ...] = tuple(words)
     payload = None
@@ -211,13 +362,31 @@ def _features(full_text: str) -> _Features:
     )
 
 
-def _quoted_missing(a: _Features, b: _Features) -> bool:
-    """A quoted or code span of ``a`` whose words do not appear, in that order, in ``b``."""
-    return any(span not in b.flat for span in a.quoted)
+def _quoted_differ(a: _Features, b: _Features) -> bool:
+    """Quoted or code spans that differ: one of either side's spans whose words do not appear, in that
+    order, in the other text, or spans replaced by others ("the word 'quickly' in 'She ran quickly'" /
+    "the word 'ran' in ...", where each word is still somewhere in the other text)."""
+    if any(span not in b.flat for span in a.quoted) or any(span not in a.flat for span in b.quoted):
+        return True
+    spans_a, spans_b = Counter(a.quoted), Counter(b.quoted)
+    return bool(spans_a - spans_b and spans_b - spans_a)
 
 
 def _unmatched(items: frozenset[str], other: _Features) -> set[str]:
     return {item for item in items if item not in other.word_set and item not in other.flat}
+
+
+def _unmatched_identifiers(a: _Features, b: _Features) -> bool:
+    """A code name or web address of ``a`` that ``b`` lacks, also as a plural ("iPhone" / "iPhones") or, for
+    an address, as its bare name ("unifunds.com" / "unifunds")."""
+    for item in _unmatched(a.identifiers, b):
+        if any(form in b.word_set for form in _forms(item)) or item.removesuffix("s") in b.word_set:
+            continue
+        name, _, domain = item.rpartition(".")
+        if domain in _DOMAINS and name in b.word_set:
+            continue
+        return True
+    return False
 
 
 def _unmatched_names(a: _Features, b: _Features) -> bool:
@@ -242,7 +411,15 @@ def _reordered(a: _Features, b: _Features) -> bool:
     """The same names in another order ("from English to French" / "from French to English")."""
     order_a = [w for w in a.words if w in a.names]
     order_b = [w for w in b.words if w in b.names]
-    return len(set(order_a)) >= 2 and set(order_a) == set(order_b) and order_a != order_b
+    if len(set(order_a)) < 2 or set(order_a) != set(order_b) or order_a == order_b:
+        return False
+    return not (_alternatives(a, order_a) and _alternatives(b, order_b))
+
+
+def _alternatives(features: _Features, names: list[str]) -> bool:
+    """The names stand side by side as alternatives ("MBA or CA", "cats and dogs"), where order means nothing."""
+    flat = features.flat
+    return any(f"{x} {joiner} {y}" in flat for x, y in pairwise(names) for joiner in _JOINERS)
 
 
 def _variant_spellings(a: set[str], b: set[str]) -> bool:
@@ -264,9 +441,24 @@ class _Alignment:
         self.spans = [op for op in matcher.get_opcodes() if op[0] != "equal"]
         self.only_a: set[str] = set()
         self.only_b: set[str] = set()
+        self.changed_a: set[str] = set()  # as only_a, stopwords included ("up" / "down")
+        self.changed_b: set[str] = set()
         for _, i1, i2, j1, j2 in self.spans:
-            self.only_a.update(w for w in a.words[i1:i2] if w not in _STOPWORDS and _stem(w) not in b.stems)
-            self.only_b.update(w for w in b.words[j1:j2] if w not in _STOPWORDS and _stem(w) not in a.stems)
+            self.changed_a.update(
+                w for w in a.words[i1:i2] if _stem(w) not in b.stems and _value(w) not in b.numbers
+            )
+            self.changed_b.update(
+                w for w in b.words[j1:j2] if _stem(w) not in a.stems and _value(w) not in a.numbers
+            )
+        self.only_a = self.changed_a - _STOPWORDS
+        self.only_b = self.changed_b - _STOPWORDS
+
+    def contrasting(self) -> bool:
+        """One side has a word where the other has another member of its contrast group ("positives" /
+        "negatives", "closest" / "farthest")."""
+        members_a = {m for w in self.changed_a for m in _CONTRAST_GROUPS.get(w, ())}
+        members_b = {m for w in self.changed_b for m in _CONTRAST_GROUPS.get(w, ())}
+        return any(ga == gb and wa != wb for ga, wa in members_a for gb, wb in members_b)
 
     def filled_slot(self, slot_words_only: bool) -> bool:
         """One or two contiguous spans differ inside a shared template, and they hold different content.
@@ -284,7 +476,7 @@ class _Alignment:
             return False
         _, i1, i2, j1, j2 = self.spans[0]
         if i2 - i1 <= 2 and j2 - j1 <= 2 and self.ratio >= _SWAP_RATIO:
-            return not _variant_spellings(self.only_a, self.only_b)
+            return not (_variant_spellings(self.only_a, self.only_b) or _reworded(self.only_a, self.only_b))
         return min(len(self.only_a), len(self.only_b)) >= 3
 
 
@@ -294,7 +486,8 @@ def check_candidate(query: str, candidate: str) -> str | None:
     Reasons: "different numbers" (a number or an operator replaced by another), "different quoted text"
     (quoted or code spans whose words differ), "different identifiers" (code names), "different input
     text" (the text after an instruction such as ``"Summarise: ..."``), "different names" (a name or a
-    language replaced by another), "negation" (one side negated, the rest nearly the same), "different
+    language replaced by another), "negation" (one side negated, the rest nearly the same), "contrasting
+    words" (another member of a group of exclusive alternatives: "closest" / "farthest"), "different
     order" (the same names turned around), "different question" (why / how / when ... on the same
     words), "different template slot" (one or two words swapped, or a shared template filled in with
     other words).
@@ -311,9 +504,9 @@ def check_candidate(query: str, candidate: str) -> str | None:
         a.numbers and b.numbers and a.operators != b.operators
     ):
         return "different numbers"
-    if a.quoted and b.quoted and (_quoted_missing(a, b) or _quoted_missing(b, a)):
+    if a.quoted and b.quoted and _quoted_differ(a, b):
         return "different quoted text"
-    if _unmatched(a.identifiers, b) or _unmatched(b.identifiers, a):
+    if _unmatched_identifiers(a, b) or _unmatched_identifiers(b, a):
         return "different identifiers"
     if (
         a.payload is not None
@@ -330,6 +523,8 @@ def check_candidate(query: str, candidate: str) -> str | None:
     alignment = _Alignment(a, b)
     if a.negated != b.negated and alignment.ratio >= 0.7:
         return "negation"
+    if alignment.ratio >= 0.5 and alignment.contrasting():
+        return "contrasting words"
     if alignment.ratio >= 0.6 and _reordered(a, b):
         return "different order"
     if (

@@ -36,6 +36,41 @@ def test_a_paraphrase_with_the_same_content_is_accepted(kind, a, b):
         ("Is the test flaky?", "Is the test not flaky?", "negation"),
         ("How do I sort a list in python?", "How do I sort a list in rust?", "different names"),
         ("日本語に翻訳して: こんにちは", "日本語に翻訳して: さようなら", "different input text"),
+        (
+            "Scale this recipe from 4 servings to 12: 2 eggs",
+            "Scale this recipe from 4 servings to 2: 2 eggs",
+            "different numbers",
+        ),
+        ("In what year did World War I end?", "In what year did World War II end?", "different numbers"),
+        ("Convert MCMXCIV to an Arabic number.", "Convert MCMLXIV to an Arabic number.", "different numbers"),
+        ("What can I do about it?", "What can I do about this?", None),
+        (
+            "What part of speech is 'ran' in 'She ran quickly'?",
+            "What part of speech is 'quickly' in 'She ran quickly'?",
+            "different quoted text",
+        ),
+        (
+            "Summarise the review, focusing on the negatives: ok",
+            "Summarise the review, focusing on the positives: ok",
+            "contrasting words",
+        ),
+        (
+            "Which planet is closest to the Sun?",
+            "Which planet is farthest from the Sun?",
+            "contrasting words",
+        ),
+        ("Why is it so hard to wake up?", "Why is it so difficult to wake up?", None),
+        ("How do I create a blog on Quora?", "How do I start a blog on Quora?", None),
+        ("How can I change my profile pic?", "How can I change my profile picture?", None),
+        ("Are you against the 2 party system?", "Are you against the two party system?", None),
+        ("Which is better, MBA or CA?", "Which is better, CA or MBA?", None),
+        ("Why is iPhone so expensive?", "Why are iPhones so expensive?", None),
+        (
+            "What is it like to work at Tree.com?",
+            "What is it like to work at Stamps.com?",
+            "different identifiers",
+        ),
+        ("Write a limerick about a cat.", "Write a limerick about a dog.", "different template slot"),
     ],
 )
 def test_reasons_name_what_differs(query, candidate, reason):
