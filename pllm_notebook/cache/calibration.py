@@ -8,9 +8,10 @@ over the pairs, reads the precision/recall curve of that decision, and places ea
 - strict: the embedder's best precision with useful recall: the lowest threshold whose precision is
   within 1 point of the best precision reached with recall >= 20%.
 - balanced: the best F0.5 (precision weighs twice as much as recall: a wrong hit is worse than a miss).
-- loose: the best F1 (precision and recall weigh the same) among thresholds keeping precision >= 0.70:
-  at most about 3 wrong hits in 10 on hard pairs. (Below that, on QQP, the guards stop paying for
-  themselves: at equal recall raw cosine makes as few wrong hits.)
+- loose: the best F1 (precision and recall weigh the same) among thresholds keeping precision >= 0.73:
+  at most about 3 wrong hits in 11 on hard pairs. (Below that, on held-out QQP, the guards stop paying
+  for themselves: at equal recall raw cosine makes as few wrong hits, because the duplicates the guards
+  turn away would cost a lower threshold about as many wrong hits as the guards stop.)
 
 The same module measures the two protocols of ``benchmarks/eval_semantic.py``: pairwise (each pair on its
 own) and cache replay (insert every ``a``, query every ``b``, count right hits, wrong hits and misses).
@@ -47,7 +48,7 @@ __all__ = [
 
 MIN_USEFUL_RECALL = 0.20
 STRICT_SLACK = 0.01
-LOOSE_MIN_PRECISION = 0.70
+LOOSE_MIN_PRECISION = 0.73
 
 
 @dataclass(frozen=True)

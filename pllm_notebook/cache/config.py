@@ -16,7 +16,13 @@ DEFAULT_EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 class CacheConfig:
     """Settings of a :class:`~pllm_notebook.SemanticCache` (recallm's names, plus a size bound).
 
-    - ``threshold``: ``"strict"``, ``"balanced"``, ``"loose"`` (calibrated per embedder) or a cosine in [0, 1].
+    - ``threshold``: ``"strict"``, ``"balanced"`` (default), ``"loose"`` or a raw cosine in [0, 1]. Presets
+      are calibrated per embedder; one without a calibration uses 0.97 / 0.92 / 0.85 and warns once. A
+      semantic hit needs the threshold and the guards (``pllm_notebook.cache.guards``). For the bundled
+      all-MiniLM-L6-v2, measured on held-out QQP pairs (hard negatives, crowd labels; a pessimistic bound):
+      strict (0.947) precision 0.90, recall 0.22; balanced (0.821) precision 0.75, recall 0.68; loose
+      (0.794) precision 0.72, recall 0.75. Of 999 mock paraphrases 85% hit their own origin at balanced;
+      none of the 123 templated near-misses in ``tests/semantic_quality`` hits at any preset.
     - ``default_namespace``: namespace of calls that pass no ``cache_namespace``.
     - ``default_ttl``: seconds an entry lives (None: forever); a call may pass ``cache_ttl=`` instead.
     - ``max_entries``: entries kept per namespace; the least recently used go first (None: no bound).
