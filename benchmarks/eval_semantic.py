@@ -177,7 +177,7 @@ def run_recallm(model_id: str, texts: list[str], vectors: np.ndarray, tasks: dic
         return json.loads(result.read_text())
 
 
-def load_cases(path: Path = CASES, *names: str) -> list[list[tuple[str, str, str]]]:
+def load_cases(path: Path, *names: str) -> list[list[tuple[str, str, str]]]:
     """The named lists of ``(kind, a, b)`` pairs in a test-case module (empty lists if it is missing)."""
     if not path.is_file():
         return [[] for _ in names]
@@ -185,6 +185,13 @@ def load_cases(path: Path = CASES, *names: str) -> list[list[tuple[str, str, str
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return [getattr(module, name) for name in names]
+
+
+def case_similarities(cases: list[tuple[str, str, str]], vectors_of) -> np.ndarray:
+    """Cosine similarity of ``a`` and ``b`` in each ``(kind, a, b)`` pair."""
+    if not cases:
+        return np.empty(0)
+    return pair_similarities(vectors_of([a for _, a, _ in cases]), vectors_of([b for _, _, b in cases]))
 
 
 def near_miss_table(title: str, cases: list[tuple[str, str, str]], sims: np.ndarray, ours: dict) -> str:
@@ -305,8 +312,9 @@ def main(argv: list[str] | None = None) -> int:
     blind_near, blind_para = load_cases(BLIND_CASES, "BLIND_NEAR_MISSES", "BLIND_PARAPHRASES")
     if mock:
         o_vec, s_vec = vectors_of(origins), vectors_of(similars)
-    if near:
-        n_vec_a, n_vec_b = vectors_of([a for _, a, _ in near]), vectors_of([b for _, _, b in near])
+    near_sims, blind_near_sims, blind_para_sims = (
+        case_similarities(cases, vectors_of) for cases in (near, blind_near, blind_para)
+    )
     print(f"embeddings ready in {time.perf_counter() - started:.1f} s (cached under {args.cache_dir})\n")
     if args.no_reference:
         print("recallm check skipped (--no-reference)\n")
@@ -389,24 +397,11 @@ def main(argv: list[str] | None = None) -> int:
             )
 
     if near:
-        print(
-            near_miss_table(
-                "Templated near-misses of tests/semantic_quality",
-                near,
-                pair_similarities(n_vec_a, n_vec_b),
-                ours,
-            )
-        )
+        print(near_miss_table("Templated near-misses of tests/semantic_quality", near, near_sims, ours))
     if blind_near:
-
-        def sims_of(cases):
-            return pair_similarities(
-                vectors_of([a for _, a, _ in cases]), vectors_of([b for _, _, b in cases])
-            )
-
         title = "Blind near-misses (tests/semantic_quality/blind_cases.py, written without seeing the guards)"
-        print(near_miss_table(title, blind_near, sims_of(blind_near), ours))
-        print(paraphrase_table(blind_para, sims_of(blind_para), ours))
+        print(near_miss_table(title, blind_near, blind_near_sims, ours))
+        print(paraphrase_table(blind_para, blind_para_sims, ours))
 
     checked = [(p.b, p.a) for p in pairs] + [(m["similar"], m["origin"]) for m in mock]
     print(f"\n## Guard cost per candidate ({len(pairs)} QQP pairs and {len(mock)} mock pairs)\n")
