@@ -47,10 +47,21 @@ def _when(ts: float | None) -> str:
 
 
 class CacheBrowser:
-    """Browse, search and clean one :class:`~pllm_notebook.cache.SemanticCache`."""
+    """Browse, search and clean one :class:`~pllm_notebook.cache.SemanticCache`.
 
-    def __init__(self, cache: Any) -> None:
+    A ``read_only`` browser refuses to invalidate (the page it serves has no such buttons, and a forged
+    click must not get through either).
+    """
+
+    def __init__(self, cache: Any, read_only: bool = False) -> None:
         self.cache = cache
+        self.read_only = read_only
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise PermissionError(
+                "this dashboard is read-only (started with --read-only): nothing was removed"
+            )
 
     @property
     def threshold(self) -> float:
@@ -117,8 +128,10 @@ class CacheBrowser:
 
     def invalidate_entry(self, entry_id: str) -> int:
         """Remove one entry; returns 1 if it existed, else 0."""
+        self._writable()
         return int(self.cache.invalidate_entry(entry_id))
 
     def invalidate_namespace(self, namespace: str) -> int:
         """Remove every entry of ``namespace``; returns how many there were."""
+        self._writable()
         return self.cache.invalidate_namespace(namespace)

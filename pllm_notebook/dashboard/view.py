@@ -54,6 +54,12 @@ class _Table:
         self.part.show(columns=self.columns, rows=[[str(c) for c in row] for row in rows], empty=empty)
 
 
+def _danger(name: str, width: int, action: Callable[[], None]) -> pn.widgets.Button:
+    button = pn.widgets.Button(name=name, button_type="danger", width=width)
+    button.on_click(lambda _e: action())
+    return button
+
+
 class DashboardView:
     """One rendering of the dashboard; keep one per notebook output or server session."""
 
@@ -118,9 +124,6 @@ class DashboardView:
     def _cache_section(self) -> pn.Column:
         self.namespaces = _Table(["namespace", "entries"], "the cache is empty", "pllm-namespaces")
         self.namespace_select = pn.widgets.Select(name="namespace", options=[], width=220)
-        self.invalidate_namespace_button = pn.widgets.Button(
-            name="Invalidate namespace", button_type="danger", width=180
-        )
         self.entries = _Table(
             ["id", "created", "hits", "last hit", "model", "prompt"], "pick a namespace", "pllm-entries"
         )
@@ -135,26 +138,26 @@ class DashboardView:
             name="entry id", placeholder="id from a table above", width=360
         )
         self.inspect_button = pn.widgets.Button(name="Inspect", width=90)
-        self.invalidate_entry_button = pn.widgets.Button(
-            name="Invalidate entry", button_type="danger", width=140
-        )
         self.entry_detail = Part(kind="text", css_classes=["pllm-entry"], sizing_mode="stretch_width")
         self.cache_message = Part(
             kind="text", css_classes=["pllm-cache-message"], sizing_mode="stretch_width"
         )
         self.namespace_select.param.watch(lambda _e: self._show_entries(), "value")
-        self.invalidate_namespace_button.on_click(lambda _e: self._invalidate_namespace())
         self.search_button.on_click(lambda _e: self._search())
         self.search_input.param.watch(lambda _e: self._search(), "enter_pressed")
         self.inspect_button.on_click(lambda _e: self._inspect())
-        self.invalidate_entry_button.on_click(lambda _e: self._invalidate_entry())
+        namespace_row: list[Any] = [self.namespace_select]
+        entry_row: list[Any] = [self.entry_input, self.inspect_button]
+        if not self.browser.read_only:  # a read-only page has no destructive button at all
+            namespace_row.append(_danger("Invalidate namespace", 180, self._invalidate_namespace))
+            entry_row.append(_danger("Invalidate entry", 140, self._invalidate_entry))
         return pn.Column(
             self.namespaces.part,
-            pn.Row(self.namespace_select, self.invalidate_namespace_button, align="end"),
+            pn.Row(*namespace_row, align="end"),
             self.entries.part,
             pn.Row(self.search_input, self.search_button, align="end"),
             self.search_results.part,
-            pn.Row(self.entry_input, self.inspect_button, self.invalidate_entry_button, align="end"),
+            pn.Row(*entry_row, align="end"),
             self.entry_detail,
             self.cache_message,
             sizing_mode="stretch_width",

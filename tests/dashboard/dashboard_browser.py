@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -31,7 +32,7 @@ def free_port() -> int:
 
 
 def wait_for_http(url: str, proc: subprocess.Popen, timeout: float = 120.0) -> None:
-    """Wait until ``url`` answers (or fail with the process's output if it died)."""
+    """Wait until ``url`` answers, whatever its status (or fail if the process died)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -39,6 +40,8 @@ def wait_for_http(url: str, proc: subprocess.Popen, timeout: float = 120.0) -> N
         try:
             with urllib.request.urlopen(url, timeout=5):
                 return
+        except urllib.error.HTTPError:
+            return
         except OSError:
             time.sleep(0.25)
     raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")

@@ -54,3 +54,13 @@ def test_invalidating_an_entry_or_a_namespace_shrinks_the_cache_and_says_so(brow
         unsubscribe()
     assert [(n.name, n.entries) for n in browser.namespaces()] == [("geo", 1)]
     assert [(e.namespace, e.removed) for e in seen] == [("geo", 1), ("food", 1)]
+
+
+def test_a_read_only_browser_refuses_to_invalidate_and_removes_nothing(browser) -> None:
+    read_only = CacheBrowser(browser.cache, read_only=True)
+    entry = read_only.entries("geo")[0].entry_id
+    with pytest.raises(PermissionError, match="read-only"):
+        read_only.invalidate_entry(entry)
+    with pytest.raises(PermissionError, match="read-only"):
+        read_only.invalidate_namespace("food")
+    assert [(n.name, n.entries) for n in read_only.namespaces()] == [("geo", 2), ("food", 1)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -45,6 +46,53 @@ def test_dashboard_command_rejects_a_folder_that_is_not_a_resume_directory(tmp_p
     with pytest.raises(SystemExit, match="is not a resume directory"):
         main(["dashboard", str(tmp_path / "nowhere")])
     assert not (tmp_path / "nowhere").exists()
+
+
+@pytest.mark.parametrize(
+    ("options", "env", "refusal"),
+    [
+        (
+            ["--address", "0.0.0.0"],
+            {},
+            "refusing --address 0.0.0.0 without a token: other machines can reach it",
+        ),
+        (["--address", "192.168.1.7"], {}, "Set PLLM_DASHBOARD_TOKEN"),
+        (["--no-token"], {}, "add --i-know"),
+        (["--address", "0.0.0.0", "--no-token"], {}, "add --i-know"),
+        (["--token", "short"], {}, "at least 16 characters"),
+        (
+            ["--no-token", "--i-know"],
+            {"PLLM_DASHBOARD_TOKEN": "a-token-given-in-the-environment"},
+            "contradicts",
+        ),
+    ],
+)
+def test_dashboard_command_refuses_to_serve_without_a_deliberate_token(
+    resume_dir: Path, monkeypatch: pytest.MonkeyPatch, options: list[str], env: dict[str, str], refusal: str
+) -> None:
+    run_block(resume_dir, "a")
+    monkeypatch.delenv("PLLM_DASHBOARD_TOKEN", raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(SystemExit, match=refusal):
+        main(["dashboard", str(resume_dir), *options])
+
+
+def test_the_token_comes_from_the_environment_and_leaves_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pllm_notebook.cli import build_parser
+    from pllm_notebook.dashboard.access import token_from
+
+    parser = build_parser()
+    monkeypatch.setenv("PLLM_DASHBOARD_TOKEN", "a-token-given-in-the-environment")
+    args = parser.parse_args(["dashboard", "d", "--address", "0.0.0.0"])
+    assert token_from(args) == "a-token-given-in-the-environment"
+    assert "PLLM_DASHBOARD_TOKEN" not in os.environ  # processes this one starts do not inherit it
+    first, second = (token_from(parser.parse_args(["dashboard", "d"])) for _ in range(2))
+    assert len(first) >= 40 and first != second  # a fresh random token each start
+    assert (
+        token_from(parser.parse_args(["dashboard", "d", "--address", "::1", "--no-token", "--i-know"]))
+        is None
+    )
 
 
 def test_command_line_and_magics_do_not_import_panel(python_exe: str) -> None:
