@@ -6,9 +6,13 @@ resume directory; ``%pllm_dashboard`` shows it in a notebook. Panel is imported 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 __all__ = ["MODES", "attach_dashboard"]
+
+ES_MODULE = Path(__file__).resolve().parent / "frontend" / "dashboard.js"
+"""The front end's one ES module: the Panel ``Part`` and the notebook's ``LiveWidget`` both run it."""
 
 MODES: tuple[str, ...] = ("widget", "static", "terminal")
 """Where a dashboard can be shown: a Panel widget, a static HTML table, or a terminal status line."""

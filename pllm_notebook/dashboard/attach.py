@@ -1,6 +1,7 @@
 """``attach_dashboard(orch)``: show the live dashboard where the code runs.
 
-- In a Jupyter kernel (JupyterLab, classic, VS Code with ``jupyter_bokeh``): the Panel view, inline.
+- In a Jupyter kernel (JupyterLab, Notebook 7, VS Code): the live figures as a widget (``LiveWidget``, live
+  during Run All), and the Panel cache browser when the orchestrator has a semantic cache.
 - In a kernel whose front end cannot show Panel widgets (VS Code without ``jupyter_bokeh``, Panel not
   installed, or ``PLLM_DASHBOARD=static``): a static HTML table, redrawn in place as events arrive.
 - Anywhere else (a script in a terminal): a one-line ``[DASH]`` status on stderr.
@@ -21,8 +22,8 @@ from typing import Any, Literal
 
 from ..errors import ConfigError
 from . import MODES
-from .formatting import static_html
-from .model import DashboardModel
+from .formatting import live_payload, static_html
+from .model import DashboardModel, Snapshot
 from .status_line import StatusLine
 
 Mode = Literal["widget", "static", "terminal"]
@@ -32,7 +33,7 @@ _models_lock = threading.Lock()
 
 @dataclass
 class Dashboard:
-    """A shown dashboard: its model, how it is shown, and (widget mode) the Panel view."""
+    """A shown dashboard: its model, how it is shown, and (widget mode) the live widget."""
 
     model: DashboardModel
     mode: str
@@ -58,7 +59,7 @@ def detect_mode() -> str:
         return forced
     if _kernel() is None:
         return "terminal"
-    if importlib.util.find_spec("panel") is None:
+    if importlib.util.find_spec("panel") is None or importlib.util.find_spec("anywidget") is None:
         return "static"
     in_vscode = "VSCODE_PID" in os.environ or "VSCODE_CWD" in os.environ
     if in_vscode and importlib.util.find_spec("jupyter_bokeh") is None:
@@ -99,11 +100,23 @@ def attach_dashboard(orch: Any, mode: str | None = None) -> Dashboard:
         handle = display(HTML(static_html(model.snapshot)), display_id=True)
         model.add_listener(lambda snap: handle.update(HTML(static_html(snap))))
         return Dashboard(model, mode)
+    from .live_widget import LiveWidget
+
+    live = LiveWidget()
+    threshold = float(orch.cache.threshold) if orch.cache is not None else None
+
+    def draw(snap: Snapshot) -> None:
+        live.show(**live_payload(snap, threshold, model.directory))
+
+    draw(model.snapshot)
+    model.add_listener(draw)
+    display(live)
+    if orch.cache is None:
+        return Dashboard(model, mode, live)
     from .cache_browser import CacheBrowser
     from .view import DashboardView
 
-    browser = CacheBrowser(orch.cache) if orch.cache is not None else None
-    view = DashboardView(model, browser)
+    view = DashboardView(model, CacheBrowser(orch.cache), live=False)
     view.follow()
     display(view.panel())
-    return Dashboard(model, mode, view)
+    return Dashboard(model, mode, live)

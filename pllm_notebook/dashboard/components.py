@@ -9,16 +9,13 @@ to the browser, where the module redraws. The browser never asks for data.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import panel as pn
 import param
 
-FRONTEND_DIR = Path(__file__).resolve().parent / "frontend"
-"""Where the ES module is."""
-
+from . import ES_MODULE
+from .formatting import encode
 
 KINDS = ("live", "table", "text")
 
@@ -35,8 +32,8 @@ class Part(pn.custom.JSComponent):
     kind = param.Selector(objects=list(KINDS), constant=True)
     data = param.String(default="{}", doc="What the part shows, as JSON (see js/dashboard.js).")
 
-    _esm = FRONTEND_DIR / "dashboard.js"
+    _esm = ES_MODULE
 
     def show(self, **payload: Any) -> None:
         """Push ``payload`` to the page (nothing is sent if it did not change)."""
-        self.data = json.dumps(payload, default=str, separators=(",", ":"))
+        self.data = encode(payload)

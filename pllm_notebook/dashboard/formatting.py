@@ -7,6 +7,7 @@ numbers from here, so they always agree.
 from __future__ import annotations
 
 import html
+import json
 import time
 from dataclasses import dataclass
 
@@ -113,3 +114,28 @@ def cell_rows(snap: Snapshot) -> list[dict[str, str]]:
         }
         for c in snap.cells
     ]
+
+
+FEED_SHOWN = 100
+"""How many of the newest feed rows are sent to the page."""
+
+
+def live_payload(snap: Snapshot, threshold: float | None, title: str) -> dict[str, object]:
+    """What the page's live part (``js/dashboard.js``, kind ``live``) draws for ``snap``."""
+    return {
+        "title": title,
+        "headlines": [{"key": h.key, "caption": h.caption, "value": h.value} for h in headlines(snap)],
+        "hit_rate": list(snap.hit_rate_series),
+        "similarities": list(snap.semantic_similarities),
+        "miss_similarities": list(snap.miss_similarities),
+        "threshold": snap.threshold if snap.threshold is not None else threshold,
+        "feed": [r.as_dict() for r in snap.feed[:FEED_SHOWN]],
+        "limit": FEED_SHOWN,
+        "cell_columns": list(CELL_COLUMNS),
+        "cells": [list(r.values()) for r in cell_rows(snap)],
+    }
+
+
+def encode(payload: dict[str, object]) -> str:
+    """A part's ``data``: one compact JSON string (an unchanged string is not sent again)."""
+    return json.dumps(payload, default=str, separators=(",", ":"))

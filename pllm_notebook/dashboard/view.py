@@ -1,16 +1,14 @@
 """The dashboard's Panel layout: headline figures, charts, activity feed, per-cell table, cache browser.
 
-A :class:`DashboardView` draws :class:`~pllm_notebook.dashboard.model.Snapshot` objects. In a notebook it
-is updated straight from the model's thread (Panel sends the change over the kernel's comm, so the page
-moves while a cell runs); under ``panel serve`` each session's view is updated on its own document's
-event loop. Panel's resources are inlined: nothing is fetched from a CDN. Every part that changes is a
+A :class:`DashboardView` draws :class:`~pllm_notebook.dashboard.model.Snapshot` objects. Under ``panel
+serve`` each session's view is updated on its own document's event loop. In a notebook only its cache
+browser is shown (the live figures are a ``LiveWidget``, which moves during Run All where Panel cannot). Panel's resources are inlined: nothing is fetched from a CDN. Every part that changes is a
 :class:`~pllm_notebook.dashboard.components.Part` fed with data, never an HTML pane (a Panel HTML pane
 re-sends its stylesheets on each change, and those point at a CDN).
 """
 
 from __future__ import annotations
 
-import html
 import json
 import threading
 import time
@@ -21,7 +19,7 @@ import panel as pn
 
 from .cache_browser import CacheBrowser
 from .components import Part
-from .formatting import CELL_COLUMNS, cell_rows, headlines
+from .formatting import live_payload
 from .model import DashboardModel, Snapshot
 
 _extension_lock = threading.Lock()
@@ -29,8 +27,6 @@ _extension_loaded = False
 
 CACHE_REFRESH_S = 1.0
 """The cache browser's tables are re-read at most this often."""
-FEED_SHOWN = 100
-"""How many of the newest feed rows are sent to the page."""
 
 
 def ensure_extension() -> None:
@@ -63,18 +59,22 @@ def _danger(name: str, width: int, action: Callable[[], None]) -> pn.widgets.But
 class DashboardView:
     """One rendering of the dashboard; keep one per notebook output or server session."""
 
-    def __init__(self, model: DashboardModel, browser: CacheBrowser | None = None, title: str = "") -> None:
+    def __init__(
+        self, model: DashboardModel, browser: CacheBrowser | None = None, title: str = "", live: bool = True
+    ) -> None:
         ensure_extension()
         self.model = model
         self.browser = browser
-        self.live = Part(kind="live", css_classes=["pllm-live"], sizing_mode="stretch_width", min_height=300)
+        self.title = title or model.directory
+        self.live = (
+            Part(kind="live", css_classes=["pllm-live"], sizing_mode="stretch_width", min_height=300)
+            if live
+            else None
+        )
         self._last_cache_refresh = 0.0
         self._cache_version_shown = -1
         self._lock = threading.RLock()  # the model's thread and the page's callbacks both change the view
-        sections: list[Any] = [
-            pn.pane.HTML(f"<b>pllm dashboard</b> <small>{html.escape(title or model.directory)}</small>"),
-            self.live,
-        ]
+        sections: list[Any] = [self.live] if self.live is not None else []
         if browser is not None:
             sections += [pn.pane.HTML("<b>Cache browser</b>"), self._cache_section()]
         self.layout = pn.Column(*sections, sizing_mode="stretch_width", css_classes=["pllm-dashboard"])
@@ -88,20 +88,9 @@ class DashboardView:
             self._update(snap)
 
     def _update(self, snap: Snapshot) -> None:
-        threshold = snap.threshold
-        if threshold is None and self.browser is not None:
-            threshold = self.browser.threshold
-        self.live.show(
-            headlines=[{"key": h.key, "caption": h.caption, "value": h.value} for h in headlines(snap)],
-            hit_rate=list(snap.hit_rate_series),
-            similarities=list(snap.semantic_similarities),
-            miss_similarities=list(snap.miss_similarities),
-            threshold=threshold,
-            feed=[r.as_dict() for r in snap.feed[:FEED_SHOWN]],
-            limit=FEED_SHOWN,
-            cell_columns=list(CELL_COLUMNS),
-            cells=[list(r.values()) for r in cell_rows(snap)],
-        )
+        if self.live is not None:
+            threshold = self.browser.threshold if self.browser is not None else None
+            self.live.show(**live_payload(snap, threshold, self.title))
         if (
             self.browser is not None
             and snap.cache_version != self._cache_version_shown

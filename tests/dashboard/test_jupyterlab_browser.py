@@ -1,4 +1,4 @@
-"""The inline dashboard in a real JupyterLab, driven by chromium: it moves while cells run."""
+"""The inline dashboard in a real JupyterLab, driven by chromium: it moves while cells run, Run All included."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import json
 import os
 import subprocess
 import sys
+import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,9 +22,19 @@ MEMO_CELL = (
     '    "Summarise the plot of Hamlet in one line"\n)\nprint(reply.final_answer[:40])'
 )
 CELLS = [SHOW, MEMO_CELL, SHOW, MEMO_CELL]  # the last two are run again after a kernel restart
+EIGHT_CALLS = (
+    "# eight calls of 0.5 s, new prompts on every run\n"
+    "import uuid\n"
+    "import pllm_notebook as pllm\n\n"
+    "run = uuid.uuid4().hex[:6]\n"
+    "for i in range(8):\n"
+    '    pllm.agent("writer").get_msg_state().ask_llm(f"Question {i} of run {run}")\n'
+    'print("eight calls made")'
+)
+RUN_ALL_CELLS = ['import os\n\nos.environ["PLLM_OFFLINE_LATENCY"] = "0.5"\n' + SHOW, EIGHT_CALLS]
 
 
-def write_notebook(path: Path) -> None:
+def write_notebook(path: Path, sources: list[str]) -> None:
     cells = [
         {
             "cell_type": "code",
@@ -32,7 +44,7 @@ def write_notebook(path: Path) -> None:
             "outputs": [],
             "source": src,
         }
-        for i, src in enumerate(CELLS)
+        for i, src in enumerate(sources)
     ]
     notebook = {
         "cells": cells,
@@ -75,11 +87,36 @@ def start_jupyterlab(root: Path, port: int, log) -> subprocess.Popen:
     )
 
 
-def restart_kernel(port: int) -> None:
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Path]]:
+    """One JupyterLab for the module's tests (starting one takes a while); yields its port and root."""
+    root = tmp_path_factory.mktemp("lab")
+    port = free_port()
+    log_path = root.parent / "jupyterlab.log"
+    with log_path.open("w") as log:
+        server = start_jupyterlab(root, port, log)
+        try:
+            wait_for_http(f"http://127.0.0.1:{port}/api/status", server, timeout=180)
+            yield port, root
+        finally:
+            stop_process(server)
+
+
+def open_notebook(page, port: int, name: str, cells: int) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"http://127.0.0.1:{port}/lab/tree/{name}")
+    expect(page.locator(".jp-Notebook .jp-Cell")).to_have_count(cells, timeout=120_000)
+    expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")).to_have_count(
+        1, timeout=120_000
+    )
+
+
+def restart_kernel(port: int, notebook: str) -> None:
     """Restart the notebook's kernel through the Jupyter REST API (as Kernel > Restart does)."""
     base = f"http://127.0.0.1:{port}/api"
     with urllib.request.urlopen(f"{base}/sessions", timeout=30) as response:
-        (session,) = json.load(response)
+        (session,) = [s for s in json.load(response) if s["path"] == notebook]
     request = urllib.request.Request(
         f"{base}/kernels/{session['kernel']['id']}/restart", method="POST", data=b""
     )
@@ -103,60 +140,138 @@ def run_cell(page, index: int) -> None:
     raise AssertionError(f"cell {index} never started running")
 
 
-def test_inline_dashboard_moves_while_memoized_cells_run(tmp_path: Path, browser_page) -> None:
+def test_inline_dashboard_moves_while_memoized_cells_run(lab: tuple[int, Path], browser_page) -> None:
     from playwright.sync_api import expect
 
-    root = tmp_path / "lab"
-    root.mkdir()
-    write_notebook(root / "dash.ipynb")
-    port = free_port()
-    log = (tmp_path / "jupyterlab.log").open("w")
-    lab = start_jupyterlab(root, port, log)
+    port, root = lab
+    write_notebook(root / "dash.ipynb", CELLS)
     page = browser_page
-    try:
-        wait_for_http(f"http://127.0.0.1:{port}/api/status", lab, timeout=180)
-        page.goto(f"http://127.0.0.1:{port}/lab/tree/dash.ipynb")
-        expect(page.locator(".jp-Notebook .jp-Cell")).to_have_count(len(CELLS), timeout=120_000)
-        expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")).to_have_count(
-            1, timeout=120_000
-        )
+    open_notebook(page, port, "dash.ipynb", len(CELLS))
 
-        cells = page.locator(".jp-Notebook .jp-Cell")
-        run_cell(page, 0)
-        first = cells.nth(0)
-        live = first.locator('[data-metric="live_calls"]')
-        expect(live).to_have_text("0", timeout=120_000)
-        expect(first.get_by_text("No activity yet")).to_be_visible()
+    cells = page.locator(".jp-Notebook .jp-Cell")
+    run_cell(page, 0)
+    first = cells.nth(0)
+    live = first.locator('[data-metric="live_calls"]')
+    expect(live).to_have_text("0", timeout=120_000)
+    expect(first.get_by_text("No activity yet")).to_be_visible()
 
-        run_cell(page, 1)  # a miss: the call is in flight for 3 s, then done
-        in_flight = first.locator('tr[data-kind="in flight"]')
-        expect(in_flight).to_have_count(1, timeout=60_000)
-        expect(in_flight).to_contain_text("Summarise the plot of Hamlet")
-        page.screenshot(path=str(ARTIFACTS / "jupyterlab-in-flight.png"))
-        expect(live).to_have_text("1", timeout=60_000)
-        expect(first.locator('tr[data-kind="done"]')).to_have_count(1, timeout=30_000)
-        expect(first.locator('tr[data-kind="memo miss"]')).to_have_count(1, timeout=30_000)
-        expect(first.locator('[data-metric="misses"]')).to_have_text("1")
+    run_cell(page, 1)  # a miss: the call is in flight for 3 s, then done
+    in_flight = first.locator('tr[data-kind="in flight"]')
+    expect(in_flight).to_have_count(1, timeout=60_000)
+    expect(in_flight).to_contain_text("Summarise the plot of Hamlet")
+    page.screenshot(path=str(ARTIFACTS / "jupyterlab-in-flight.png"))
+    expect(live).to_have_text("1", timeout=60_000)
+    expect(first.locator('tr[data-kind="done"]')).to_have_count(1, timeout=30_000)
+    expect(first.locator('tr[data-kind="memo miss"]')).to_have_count(1, timeout=30_000)
+    expect(first.locator('[data-metric="misses"]')).to_have_text("1")
 
-        # re-run the notebook in a fresh kernel: the memoized cell is replayed from disk, no call
-        restart_kernel(port)
-        expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")).to_have_count(
-            1, timeout=120_000
-        )
-        run_cell(page, 2)
-        second = cells.nth(2)
-        expect(second.locator('[data-metric="live_calls"]')).to_have_text("0", timeout=120_000)
-        run_cell(page, 3)
-        expect(second.locator('[data-metric="memo_hits"]')).to_have_text("1", timeout=60_000)
-        expect(second.locator('tr[data-kind="memo hit"]')).to_have_count(1, timeout=30_000)
-        expect(second.locator('[data-metric="hit_rate"]')).to_have_text("100%")
-        expect(second.locator('[data-metric="time_saved"]')).not_to_have_text("0.0 s")
-        expect(second.locator('[data-metric="live_calls"]')).to_have_text("0")
-        second.locator('[data-metric="memo_hits"]').scroll_into_view_if_needed()
-        page.screenshot(path=str(ARTIFACTS / "jupyterlab-after-hit.png"))
-        assert page.external_requests == [], (
-            f"the page fetched from outside this machine: {page.external_requests}"
-        )
-    finally:
-        stop_process(lab)
-        log.close()
+    # re-run the notebook in a fresh kernel: the memoized cell is replayed from disk, no call
+    restart_kernel(port, "dash.ipynb")
+    expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")).to_have_count(
+        1, timeout=120_000
+    )
+    run_cell(page, 2)
+    second = cells.nth(2)
+    expect(second.locator('[data-metric="live_calls"]')).to_have_text("0", timeout=120_000)
+    run_cell(page, 3)
+    expect(second.locator('[data-metric="memo_hits"]')).to_have_text("1", timeout=60_000)
+    expect(second.locator('tr[data-kind="memo hit"]')).to_have_count(1, timeout=30_000)
+    expect(second.locator('[data-metric="hit_rate"]')).to_have_text("100%")
+    expect(second.locator('[data-metric="time_saved"]')).not_to_have_text("0.0 s")
+    expect(second.locator('[data-metric="live_calls"]')).to_have_text("0")
+    second.locator('[data-metric="memo_hits"]').scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "jupyterlab-after-hit.png"))
+    assert page.external_requests == [], (
+        f"the page fetched from outside this machine: {page.external_requests}"
+    )
+
+
+def run_all_from_the_menu(page) -> None:
+    """Run > Run All Cells, again if the click was lost (JupyterLab still starting): the last cell queues."""
+    from playwright.sync_api import expect
+
+    prompt = page.locator(".jp-Notebook .jp-Cell").last.locator(".jp-InputArea-prompt")
+    for _ in range(4):
+        page.keyboard.press("Escape")
+        page.locator(".lm-MenuBar-itemLabel", has_text="Run").click()
+        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+        try:
+            expect(prompt).not_to_have_text("[ ]:", timeout=15_000)
+            return
+        except AssertionError:
+            continue
+    raise AssertionError("Run All Cells never started the notebook")
+
+
+def watch_while_running(page, dashboard_cell: int, calls_cell: int, shot: str) -> tuple[list[str], set[str]]:
+    """Read the dashboard every 0.5 s while the calls cell is queued or running: its live-call counts,
+    and the prompts it showed in flight."""
+    from playwright.sync_api import expect
+
+    cells = page.locator(".jp-Notebook .jp-Cell")
+    dashboard = cells.nth(dashboard_cell)
+    prompt = cells.nth(calls_cell).locator(".jp-InputArea-prompt")
+    expect(prompt).to_have_text("[*]:", timeout=120_000)
+    counts: list[str] = []
+    in_flight: set[str] = set()
+    while prompt.inner_text() == "[*]:":
+        live = dashboard.locator('[data-metric="live_calls"]')
+        counts.append(live.inner_text() if live.count() else "none")
+        rows = dashboard.locator('tr[data-kind="in flight"] td:last-child')
+        in_flight.update(rows.all_inner_texts())
+        if len(in_flight) == 2:
+            page.screenshot(path=str(ARTIFACTS / shot))
+        time.sleep(0.5)
+    return counts, in_flight
+
+
+def changes(values: list[str]) -> int:
+    return sum(a != b for a, b in zip(values, values[1:], strict=False))
+
+
+def test_inline_dashboard_is_live_during_run_all_and_after_a_reload(
+    lab: tuple[int, Path], browser_page
+) -> None:
+    from playwright.sync_api import expect
+
+    port, root = lab
+    write_notebook(root / "runall.ipynb", RUN_ALL_CELLS)
+    page = browser_page
+    open_notebook(page, port, "runall.ipynb", len(RUN_ALL_CELLS))
+    cells = page.locator(".jp-Notebook .jp-Cell")
+    dashboard = cells.nth(0)
+
+    run_all_from_the_menu(page)
+    counts, in_flight = watch_while_running(page, 0, 1, "jupyterlab-run-all.png")
+    assert changes(counts) >= 4, f"the dashboard did not move during Run All: {counts}"
+    assert len(in_flight) >= 4, f"calls seen in flight during Run All: {sorted(in_flight)}"
+    expect(dashboard.locator('[data-metric="live_calls"]')).to_have_text("8", timeout=30_000)
+
+    page.locator("[data-command='notebook:restart-run-all']").click()
+    page.screenshot(path=str(ARTIFACTS / "jupyterlab-restart-dialog.png"))
+    page.locator(".jp-Dialog .jp-mod-accept").click()
+    counts, in_flight = watch_while_running(page, 0, 1, "jupyterlab-restart-run-all.png")
+    assert changes(counts) >= 4, f"the dashboard did not move during Restart & Run All: {counts}"
+    assert len(in_flight) >= 4, f"calls seen in flight during Restart & Run All: {sorted(in_flight)}"
+    expect(dashboard.locator('[data-metric="live_calls"]')).to_have_text("8", timeout=30_000)
+    expect(dashboard.locator('tr[data-kind="done"]')).to_have_count(8)
+
+    # a reloaded page, the kernel alive: %pllm_dashboard again shows the session's figures and moves
+    page.reload()
+    open_notebook(page, port, "runall.ipynb", len(RUN_ALL_CELLS))
+    for index in (0, 1):
+        cells.nth(index).locator(".cm-content").click()
+        page.keyboard.press("Control+Enter")
+        if index == 0:
+            expect(dashboard.locator('[data-metric="live_calls"]')).to_have_text("8", timeout=60_000)
+    expect(dashboard.locator('tr[data-kind="in flight"]')).to_have_count(1, timeout=30_000)
+    expect(dashboard.locator('[data-metric="live_calls"]')).to_have_text("16", timeout=60_000)
+    page.screenshot(path=str(ARTIFACTS / "jupyterlab-after-reload.png"))
+    page.set_viewport_size({"width": 700, "height": 1000})
+    dashboard.locator('[data-metric="live_calls"]').scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "jupyterlab-narrow-700.png"))
+    cell_text = cells.nth(1).locator(".jp-OutputArea").inner_text()
+    assert "Error" not in cell_text and "No such comm" not in cell_text, cell_text
+    assert page.external_requests == [], (
+        f"the page fetched from outside this machine: {page.external_requests}"
+    )

@@ -7,11 +7,11 @@
 export const COLUMNS = ["time", "agent", "cell / block", "kind", "model", "latency", "tokens", "prompt / detail"];
 
 const FEED_STYLE = `
-.pllm-feed { font: 12px/1.35 system-ui, sans-serif; max-height: 320px; overflow-y: auto; }
+.pllm-feed { font: 12px/1.35 system-ui, sans-serif; max-height: 320px; overflow: auto; }
 .pllm-feed table { border-collapse: collapse; width: 100%; }
 .pllm-feed th { position: sticky; top: 0; background: #f3f4f6; text-align: left; padding: 3px 6px; }
 .pllm-feed td { padding: 2px 6px; border-top: 1px solid #e5e7eb; white-space: nowrap; }
-.pllm-feed td.text { white-space: normal; color: #4b5563; max-width: 420px; }
+.pllm-feed td.text { white-space: normal; color: #4b5563; max-width: 420px; min-width: 160px; }
 .pllm-feed .kind { border-radius: 8px; padding: 0 6px; font-weight: 600; }
 .pllm-feed .k-memo-hit, .pllm-feed .k-replayed { background: #dcfce7; color: #166534; }
 .pllm-feed .k-exact-hit { background: #dbeafe; color: #1e40af; }
@@ -172,7 +172,7 @@ export function histogramSvg(hits, misses, threshold, width = 240, height = 60, 
 }
 
 const BLOCK_STYLE = `
-.pllm-cards { display: grid; grid-template-columns: repeat(6, minmax(110px, 1fr)); gap: 6px; font-family: system-ui, sans-serif; }
+.pllm-cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(120px, 1fr)); gap: 6px; font-family: system-ui, sans-serif; }
 .pllm-card { background: #f9fafb; border: 1px solid #e5e7eb; border-radius: 6px; padding: 4px 8px; }
 .pllm-card .v { font-size: 18px; font-weight: 600; color: #111827; }
 .pllm-card .c { font-size: 11px; color: #6b7280; }
@@ -211,14 +211,20 @@ export function textHtml(text) {
 }
 
 const LIVE_STYLE = `
-.pllm-charts { display: flex; gap: 12px; margin: 6px 0; }
+.pllm-charts { display: flex; flex-wrap: wrap; gap: 12px; margin: 6px 0; }
 .pllm-section { font: 600 13px system-ui, sans-serif; margin: 8px 0 4px; }
+.pllm-title { font: 13px system-ui, sans-serif; margin: 0 0 6px; }
+.pllm-title small { color: #555; }
 `;
 
 /** The live part of the dashboard: headline cards, the two charts, the activity feed, the per-cell table. */
 export function liveHtml(d) {
   const chart = (caption, svg) => `<div class="pllm-chart"><div class="caption">${escapeHtml(caption)}</div>${svg}</div>`;
+  const title = d.title
+    ? `<div class="pllm-title"><b>pllm dashboard</b> <small>${escapeHtml(d.title)}</small></div>`
+    : "";
   return (
+    title +
     cardsHtml(d.headlines) +
     '<div class="pllm-charts">' +
     chart("hit rate over time", sparklineSvg(d.hit_rate, 260, 60)) +
@@ -251,16 +257,36 @@ export function parseData(text) {
   }
 }
 
-/** Panel JSComponent entry point: draw now and on every push of `data`. */
+/**
+ * A part's `kind`, `data` and change events, from a Panel JSComponent model (attributes, `on("data")`)
+ * or an anywidget model (`get("data")`, `on("change:data")`, and `save_changes`, which Panel's lacks).
+ */
+export function partModel(model) {
+  if (typeof model.save_changes !== "function") return model;
+  return {
+    get kind() {
+      return model.get("kind");
+    },
+    get data() {
+      return model.get("data");
+    },
+    on: (name, fn) => model.on(`change:${name}`, fn),
+  };
+}
+
+/** Entry point for Panel's JSComponent and for anywidget: draw now and on every push of `data`. */
 export function render({ model, el }) {
+  const part = partModel(model);
   const style = document.createElement("style");
   style.textContent = FEED_STYLE + CHART_STYLE + BLOCK_STYLE + LIVE_STYLE;
   const root = document.createElement("div");
-  root.className = `pllm-${model.kind}`;
+  root.className = `pllm-${part.kind}`;
   const draw = () => {
-    root.innerHTML = componentHtml(model.kind, parseData(model.data));
+    root.innerHTML = componentHtml(part.kind, parseData(part.data));
   };
   draw();
-  model.on("data", draw);
+  part.on("data", draw);
   el.append(style, root);
 }
+
+export default { render };

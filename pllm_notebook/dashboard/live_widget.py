@@ -1,0 +1,31 @@
+"""The notebook's live figures as an anywidget: it moves while cells run, Run All included.
+
+Panel's inline updates in JupyterLab wait for a comm handshake that the front end queues behind running
+cells, so during Run All a Panel view stays blank until the kernel is idle. An ipywidgets model is
+opened by the kernel (its ``comm_open`` goes out at once) and every state change is a kernel-to-page
+message, sent while cells run, as a tqdm bar's are. So the part of the dashboard that moves is drawn in
+the notebook by the same ES module as the Panel ``Part`` (``frontend/dashboard.js``), fed the same JSON
+through a synced ``data`` trait. The cache browser stays Panel: its buttons need an idle kernel anyway.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anywidget
+import traitlets
+
+from . import ES_MODULE
+from .formatting import encode
+
+
+class LiveWidget(anywidget.AnyWidget):
+    """The live part (headline cards, charts, feed, per-cell table); :meth:`show` pushes new figures."""
+
+    _esm = ES_MODULE
+    kind = traitlets.Unicode("live").tag(sync=True)
+    data = traitlets.Unicode("{}").tag(sync=True)
+
+    def show(self, **payload: Any) -> None:
+        """Send ``payload`` to the page now, from any thread (nothing is sent if it did not change)."""
+        self.data = encode(payload)
