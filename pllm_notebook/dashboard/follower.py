@@ -1,8 +1,8 @@
 """Follow a resume directory that another process (a notebook kernel) is writing, for the standalone view.
 
-The standalone dashboard cannot hear the kernel's event bus, so it reads what the kernel commits. On the
-first poll it rebuilds the history from the call log and the memo entries; from then on it reads the
-activity log, where every process using the directory records its events (memo hits and calls still in
+The standalone dashboard cannot hear the kernel's event bus, so it reads what the kernel commits. The
+first poll reads the whole activity log (and rebuilds from the call log and the memo entries what the log
+does not hold); from then on it reads what was added to the activity log, where every process using the directory records its events (memo hits and calls still in
 flight included), so it shows what the kernel's inline dashboard shows. A thread checks the directory's
 generation stamp (one ``stat``) a few times a second and reads only when it moved, through short
 flock-guarded connections, so the kernel is never locked out for long.
@@ -133,13 +133,21 @@ class DirectoryFollower:
         return True
 
     def _history(self) -> list[Event]:
-        """Everything stored so far, as events; the activity log is read from the point it covers."""
+        """Everything stored so far, as events: the whole activity log (memo hits, replays and cache
+        misses live only there), plus the calls and memo entries it does not hold (written before the
+        log existed, or trimmed from it), rebuilt from their tables."""
         directory = self.model.directory
-        with self.store.db.locked():  # calls, memos and the log's high-water mark from one moment
+        with self.store.db.locked():  # calls, memos and the log from one moment
             calls, memos = self.store.calls(), self.store.memos()
-            self._activity_seq = self.store.activity_high_water()
-        events: list[Event] = [e for call in calls for e in call_events(call, directory)]
-        events += [e for memo in memos for e in memo_events(memo, directory)]
+            logged = self.store.activity_since(0)
+        self._activity_seq = logged[-1][0] if logged else 0
+        events = [event for _, event in logged]
+        logged_calls = {e.call_id for e in events if isinstance(e, (LLMCallStarted, LLMCallFinished))}
+        logged_memos = {e.key for e in events if isinstance(e, MemoStored)}
+        events += [
+            e for call in calls if call.call_id not in logged_calls for e in call_events(call, directory)
+        ]
+        events += [e for memo in memos if memo.key not in logged_memos for e in memo_events(memo, directory)]
         events.sort(key=lambda e: e.ts)
         return events
 

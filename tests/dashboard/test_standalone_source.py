@@ -42,6 +42,18 @@ def test_follower_turns_committed_rows_into_feed_rows_and_counts(resume_dir: Pat
     assert len(changes) == 2
 
 
+def test_a_follower_opened_after_two_runs_shows_their_whole_history(resume_dir: Path) -> None:
+    run_block(resume_dir, "a")  # a miss: the block runs and is stored
+    run_block(resume_dir, "a")  # a hit: only the activity log knows
+    model = DashboardModel(str(resume_dir.resolve()))
+    DirectoryFollower(resume_dir, model).poll()
+    snap = model.snapshot
+    assert (snap.totals.memo_hits, snap.totals.memo_misses, snap.totals.llm_calls) == (1, 1, 1)
+    assert snap.totals.time_saved_s > 0
+    assert [(c.hits, c.misses) for c in snap.cells] == [(1, 1)]
+    assert [r.kind for r in snap.feed] == ["memo hit", "done", "memo miss"]
+
+
 def test_dashboard_command_rejects_a_folder_that_is_not_a_resume_directory(tmp_path: Path) -> None:
     with pytest.raises(SystemExit, match="is not a resume directory"):
         main(["dashboard", str(tmp_path / "nowhere")])
