@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { componentHtml, parseData } from "./dashboard.js";
+import { componentHtml, parseData, partModel } from "./dashboard.js";
 
 test("data arrives as JSON; a malformed push draws as empty instead of failing", () => {
   assert.deepEqual(parseData('{"rows": [1]}'), { rows: [1] });
@@ -30,4 +30,19 @@ test("the kind picks what is drawn", () => {
   assert.match(componentHtml("table", { columns: ["a"], rows: [["x"]] }), /<td>x<\/td>/);
   assert.match(componentHtml("text", { text: "hello" }), /<pre class="pllm-entry">hello<\/pre>/);
   assert.match(componentHtml("table", undefined), /nothing yet/);
+});
+
+test("an anywidget model reads like a Panel one: get() for values, change: events", () => {
+  const values = { kind: "text", data: '{"text": "hi"}' };
+  const handlers = {};
+  const widget = { get: (k) => values[k], on: (e, fn) => (handlers[e] = fn), save_changes() {} };
+  const part = partModel(widget);
+  assert.equal(part.kind, "text");
+  assert.equal(componentHtml(part.kind, parseData(part.data)), '<pre class="pllm-entry">hi</pre>');
+  let drawn = 0;
+  part.on("data", () => drawn++);
+  handlers["change:data"]();
+  assert.equal(drawn, 1);
+  const panelModel = { kind: "live", data: "{}", on() {} };
+  assert.equal(partModel(panelModel), panelModel);
 });

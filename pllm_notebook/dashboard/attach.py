@@ -110,13 +110,48 @@ def attach_dashboard(orch: Any, mode: str | None = None) -> Dashboard:
 
     draw(model.snapshot)
     model.add_listener(draw)
-    display(live)
-    if orch.cache is None:
-        return Dashboard(model, mode, live)
-    from .cache_browser import CacheBrowser
-    from .view import DashboardView
-
-    view = DashboardView(model, CacheBrowser(orch.cache), live=False)
-    view.follow()
-    display(view.panel())
+    _snapshot_until_seen(live, model)
+    if orch.cache is not None:
+        _cache_browser_when_seen(orch, model, live)
     return Dashboard(model, mode, live)
+
+
+def _snapshot_until_seen(live: Any, model: DashboardModel) -> None:
+    """Show ``live`` with a static snapshot of the figures beside it, redrawn after every cell until a
+    front end draws the widget: a headless run (nbconvert, nbclient) saves the final figures in a few
+    kilobytes of HTML, which a reopened notebook shows instead of a widget it can no longer reach."""
+    from IPython.display import display
+
+    shell = _kernel()
+    handle = display(live.mimebundle(static_html(model.snapshot)), raw=True, display_id=True)
+
+    def after_cell(_result: Any = None) -> None:
+        handle.update(live.mimebundle(static_html(model.flush())), raw=True)
+
+    shell.events.register("post_run_cell", after_cell)
+    live.on_first_render(lambda: shell.events.unregister("post_run_cell", after_cell))
+
+
+def _cache_browser_when_seen(orch: Any, model: DashboardModel, live: Any) -> None:
+    """Show the Panel cache browser below the live figures once a front end has drawn them.
+
+    Panel's output carries its whole JavaScript (megabytes, inlined to work offline): a headless run
+    (nbconvert, nbclient), which never draws the widget, then saves only the live figures' compact state.
+    """
+    from IPython.display import display
+    from ipywidgets import Output
+
+    slot = Output()
+
+    def show() -> None:
+        from .cache_browser import CacheBrowser
+        from .view import DashboardView, load_into_page
+
+        with slot:
+            load_into_page()
+            view = DashboardView(model, CacheBrowser(orch.cache), live=False)
+            view.follow()
+            display(view.panel())
+
+    live.on_first_render(show)
+    display(slot)

@@ -10,6 +10,7 @@ through a synced ``data`` trait. The cache browser stays Panel: its buttons need
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import anywidget
@@ -29,3 +30,24 @@ class LiveWidget(anywidget.AnyWidget):
     def show(self, **payload: Any) -> None:
         """Send ``payload`` to the page now, from any thread (nothing is sent if it did not change)."""
         self.data = encode(payload)
+
+    def mimebundle(self, snapshot_html: str) -> dict[str, Any]:
+        """The widget's display data, with ``snapshot_html`` for a front end that cannot draw it (a
+        notebook reopened without this kernel, nbviewer, a converted HTML file)."""
+        bundle = self._repr_mimebundle_()
+        data = bundle[0] if isinstance(bundle, tuple) else bundle  # anywidget answers (data, metadata)
+        return {**data, "text/html": snapshot_html}
+
+    def on_first_render(self, action: Callable[[], None]) -> None:
+        """Run ``action`` once, when a front end first draws the widget (a headless run never does).
+
+        The page's message reaches the kernel when it is idle (after Run All, say), like any click.
+        """
+        done: list[bool] = []
+
+        def heard(_widget: Any, content: Any, _buffers: Any) -> None:
+            if not done and isinstance(content, dict) and content.get("event") == "rendered":
+                done.append(True)
+                action()
+
+        self.on_msg(heard)

@@ -38,6 +38,15 @@ def ensure_extension() -> None:
             _extension_loaded = True
 
 
+def load_into_page() -> None:
+    """Send Panel's JavaScript (inlined) with the current notebook output, even if this kernel sent it
+    before: a reloaded page has lost what an earlier output loaded, and would draw nothing."""
+    from panel.io.notebook import load_notebook
+
+    ensure_extension()
+    load_notebook(inline=True)
+
+
 class _Table:
     """A table part: fixed columns, rows pushed as they change."""
 

@@ -275,3 +275,48 @@ def test_inline_dashboard_is_live_during_run_all_and_after_a_reload(
     assert page.external_requests == [], (
         f"the page fetched from outside this machine: {page.external_requests}"
     )
+
+
+WITH_CACHE = "%load_ext pllm_notebook\nimport pllm_notebook as pllm\n\npllm.configure(semantic_cache=True)\n%pllm_dashboard"
+TWO_CALLS = 'for question in ["Name a river in Spain", "Name a city in Peru"]:\n    pllm.agent("a").get_msg_state().ask_llm(question)'
+
+
+def test_a_headless_run_saves_a_compact_snapshot_that_a_reopened_notebook_shows(
+    lab: tuple[int, Path], browser_page
+) -> None:
+    from playwright.sync_api import expect
+
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    port, root = lab
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in (WITH_CACHE, TWO_CALLS)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    env = {"PLLM_OFFLINE_LATENCY": "0.2"}
+    client = nbclient.NotebookClient(
+        nb, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(root)}}
+    )
+    with pytest.MonkeyPatch.context() as mp:
+        for name, value in env.items():
+            mp.setenv(name, value)
+        client.execute()
+    path = root / "headless.ipynb"
+    nbformat.write(nb, path)
+    size = path.stat().st_size
+    assert size < 200_000, f"the headless run saved {size} bytes"
+
+    page = browser_page
+    open_notebook(page, port, "headless.ipynb", 2)
+    dashboard = page.locator(".jp-Notebook .jp-Cell").nth(0)
+    snapshot = dashboard.locator(".pllm-dashboard-static")
+    expect(snapshot).to_contain_text("Name a city in Peru", timeout=60_000)
+    expect(snapshot).to_contain_text("Name a river in Spain")
+    page.screenshot(path=str(ARTIFACTS / "jupyterlab-reopened-headless.png"))
+
+    # run again in the front end: the live figures (both calls replayed from the directory), and below
+    # them the Panel cache browser
+    run_all_from_the_menu(page)
+    expect(dashboard.locator('tr[data-kind="replayed"]')).to_have_count(2, timeout=60_000)
+    expect(dashboard.locator(".pllm-namespaces table.pllm-table")).to_contain_text("default", timeout=60_000)
+    page.screenshot(path=str(ARTIFACTS / "jupyterlab-cache-browser.png"), full_page=True)
+    outputs = page.locator(".jp-Notebook .jp-Cell").nth(1).locator(".jp-OutputArea").inner_text()
+    assert "Error" not in outputs and "No such comm" not in outputs, outputs

@@ -208,3 +208,20 @@ def test_totals_can_come_from_the_orchestrator_counters(resume_dir) -> None:
             model.close()
         assert snap.totals == orch.stats()
     assert [r.kind for r in snap.feed] == ["done"]
+
+
+def test_a_stale_views_comm_messages_leave_no_text_in_cell_output(caplog) -> None:
+    """After a restart, the page's old views message the new kernel; the ``comm`` package's warning
+    would reach the running cell's output through Python's last-resort handler."""
+    import logging
+
+    from comm.base_comm import CommManager
+
+    from pllm_notebook.dashboard.magics import hide_stale_comm_warnings
+
+    hide_stale_comm_warnings()
+    hide_stale_comm_warnings()  # idempotent
+    CommManager().comm_msg(None, None, {"content": {"comm_id": "from-the-old-kernel", "data": {}}})
+    logging.getLogger("Comm").warning("something else")
+    logged = [r.getMessage() for r in caplog.records]
+    assert logged == ["something else"]

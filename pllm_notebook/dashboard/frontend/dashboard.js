@@ -287,6 +287,7 @@ export function render({ model, el }) {
   draw();
   part.on("data", draw);
   el.append(style, root);
+  if (part !== model) model.send({ event: "rendered" }); // a notebook front end shows widgets: see attach.py
 }
 
 export default { render };
