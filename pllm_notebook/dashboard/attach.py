@@ -122,11 +122,13 @@ def _snapshot_until_seen(live: Any, model: DashboardModel) -> None:
     kilobytes of HTML, which a reopened notebook shows instead of a widget it can no longer reach."""
     from IPython.display import display
 
+    from .live_widget import mimebundle
+
     shell = _kernel()
-    handle = display(live.mimebundle(static_html(model.snapshot)), raw=True, display_id=True)
+    handle = display(mimebundle(live, static_html(model.snapshot)), raw=True, display_id=True)
 
     def after_cell(_result: Any = None) -> None:
-        handle.update(live.mimebundle(static_html(model.flush())), raw=True)
+        handle.update(mimebundle(live, static_html(model.flush())), raw=True)
 
     shell.events.register("post_run_cell", after_cell)
     live.on_first_render(lambda: shell.events.unregister("post_run_cell", after_cell))
@@ -141,6 +143,8 @@ def _cache_browser_when_seen(orch: Any, model: DashboardModel, live: Any) -> Non
     from IPython.display import display
     from ipywidgets import Output
 
+    from .live_widget import mimebundle
+
     slot = Output()
 
     def show() -> None:
@@ -154,4 +158,4 @@ def _cache_browser_when_seen(orch: Any, model: DashboardModel, live: Any) -> Non
             display(view.panel())
 
     live.on_first_render(show)
-    display(slot)
+    display(mimebundle(slot, ""), raw=True)  # where it cannot be drawn, it shows nothing

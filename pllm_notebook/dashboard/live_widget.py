@@ -20,6 +20,14 @@ from . import ES_MODULE
 from .formatting import encode
 
 
+def mimebundle(widget: Any, fallback_html: str) -> dict[str, Any]:
+    """``widget``'s display data, with ``fallback_html`` for a front end that cannot draw it (a notebook
+    reopened without this kernel, nbviewer, a converted HTML file) instead of the widget's repr."""
+    bundle = widget._repr_mimebundle_()
+    data = bundle[0] if isinstance(bundle, tuple) else bundle  # anywidget answers (data, metadata)
+    return {**data, "text/html": fallback_html}
+
+
 class LiveWidget(anywidget.AnyWidget):
     """The live part (headline cards, charts, feed, per-cell table); :meth:`show` pushes new figures."""
 
@@ -30,13 +38,6 @@ class LiveWidget(anywidget.AnyWidget):
     def show(self, **payload: Any) -> None:
         """Send ``payload`` to the page now, from any thread (nothing is sent if it did not change)."""
         self.data = encode(payload)
-
-    def mimebundle(self, snapshot_html: str) -> dict[str, Any]:
-        """The widget's display data, with ``snapshot_html`` for a front end that cannot draw it (a
-        notebook reopened without this kernel, nbviewer, a converted HTML file)."""
-        bundle = self._repr_mimebundle_()
-        data = bundle[0] if isinstance(bundle, tuple) else bundle  # anywidget answers (data, metadata)
-        return {**data, "text/html": snapshot_html}
 
     def on_first_render(self, action: Callable[[], None]) -> None:
         """Run ``action`` once, when a front end first draws the widget (a headless run never does).
