@@ -1,0 +1,53 @@
+"""Which inputs a cell changed in place, found by fingerprinting them before and after it runs.
+
+``df.drop(..., inplace=True)``, ``np.random.shuffle(arr)``, ``model.fit(X, y)`` or ``lst += [1]`` change an
+object without binding a name, and no list of method names can know them all. So the values a cell reads
+are fingerprinted before the run and again after it; every one still bound to the same object whose
+fingerprint changed was changed by the cell and is stored with the names it set.
+"""
+
+from __future__ import annotations
+
+import types
+from typing import Any
+
+from .fingerprint import Unfingerprintable, fingerprint
+
+__all__ = ["InputWatch"]
+
+_CODE = (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, types.MethodType, type)
+
+
+def _watched(value: Any) -> bool:
+    """Values whose content a cell can change: not code, and not engine objects (their changes are
+    recorded as conversation operations)."""
+    return not isinstance(value, _CODE) and type(value).__module__.split(".")[0] != "pllm_notebook"
+
+
+class InputWatch:
+    """The objects a cell reads and their fingerprints before it runs."""
+
+    def __init__(self, namespace: dict[str, Any], names: tuple[str, ...]) -> None:
+        self.objects = {name: namespace[name] for name in names if name in namespace}
+        self._prints: dict[str, str] = {}
+        for name, value in self.objects.items():
+            if _watched(value):
+                try:
+                    self._prints[name] = fingerprint(value)
+                except Unfingerprintable:
+                    continue
+
+    def changed(self, namespace: dict[str, Any]) -> tuple[str, ...]:
+        """The inputs still bound to the same object, whose content the run changed."""
+        return tuple(
+            name
+            for name, before in self._prints.items()
+            if namespace.get(name, self) is self.objects[name] and _fingerprint(self.objects[name]) != before
+        )
+
+
+def _fingerprint(value: Any) -> str:
+    try:
+        return fingerprint(value)
+    except Unfingerprintable as exc:  # it held only hashable content before the run: it changed
+        return str(exc)

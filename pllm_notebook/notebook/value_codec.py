@@ -1,0 +1,118 @@
+"""How one stored variable is written to bytes, and read back: JSON, ``.npy``, Arrow, or a pickle.
+
+Plain data (numbers, strings, ``None`` and lists or string-keyed dicts of them) is written as JSON, numpy
+arrays as ``.npy`` (read back with ``allow_pickle=False``), modules by name, pandas frames as an Arrow IPC stream
+(if ``pyarrow`` is installed and the frame comes back from Arrow exactly as it was), and everything else as
+a pickle that keeps engine objects as references (see :mod:`.references`). Only the last format runs code
+when it is read, so only it needs a trusted writer.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import io
+import json
+import sys
+import types
+from typing import TYPE_CHECKING, Any
+
+from .fingerprint import Unfingerprintable, fingerprint
+from .references import dumps, loads
+
+if TYPE_CHECKING:
+    from ..engine import LLMResponse, Orchestrator
+
+__all__ = ["FORMATS", "encode", "decode"]
+
+FORMATS = ("json", "npy", "arrow", "module", "pickle")
+_JSON_SCALARS = (str, int, float, bool, type(None))
+_MAX_JSON_ITEMS = 100_000
+
+
+def _is_plain(value: Any, depth: int = 0, budget: list[int] | None = None) -> bool:
+    """Whether JSON gives ``value`` back exactly: its types, not only its content (a tuple would not)."""
+    budget = [_MAX_JSON_ITEMS] if budget is None else budget
+    budget[0] -= 1
+    if budget[0] < 0 or depth > 20:
+        return False
+    kind = type(value)
+    if kind is float:
+        return value == value and value not in (float("inf"), float("-inf"))
+    if kind in _JSON_SCALARS:
+        return True
+    if kind is list:
+        return all(_is_plain(v, depth + 1, budget) for v in value)
+    if kind is dict:
+        return all(type(k) is str and _is_plain(v, depth + 1, budget) for k, v in value.items())
+    return False
+
+
+def _npy(value: Any) -> bytes | None:
+    np = sys.modules["numpy"]
+    if type(value) is not np.ndarray or value.dtype.hasobject:
+        return None
+    buffer = io.BytesIO()
+    np.save(buffer, value, allow_pickle=False)
+    return buffer.getvalue()
+
+
+def _arrow(value: Any) -> bytes | None:
+    """An Arrow IPC stream of a frame, or ``None`` if Arrow would not give it back exactly as it is."""
+    pd = sys.modules["pandas"]
+    if type(value) is not pd.DataFrame or importlib.util.find_spec("pyarrow") is None:
+        return None
+    import pyarrow as pa
+
+    try:
+        table = pa.Table.from_pandas(value, preserve_index=None)
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, table.schema) as writer:
+            writer.write_table(table)
+        data = sink.getvalue().to_pybytes()
+        if fingerprint(_read_arrow(data)) != fingerprint(value):
+            return None
+    except (pa.ArrowException, TypeError, ValueError, Unfingerprintable):
+        return None
+    return data
+
+
+def _read_arrow(data: bytes) -> Any:
+    import pyarrow as pa
+
+    return pa.ipc.open_stream(pa.py_buffer(data)).read_all().to_pandas()
+
+
+def encode(value: Any) -> tuple[str, bytes]:
+    """``(format, bytes)`` for ``value``; raises whatever pickling raises if no format fits."""
+    if _is_plain(value):
+        return "json", json.dumps(value, allow_nan=False).encode()
+    if isinstance(value, types.ModuleType):
+        return "module", value.__name__.encode()
+    module = type(value).__module__.split(".")[0]
+    if module == "numpy":
+        data = _npy(value)
+        if data is not None:
+            return "npy", data
+    if module == "pandas":
+        data = _arrow(value)
+        if data is not None:
+            return "arrow", data
+    return "pickle", dumps(value)
+
+
+def decode(format_: str, data: bytes, orch: Orchestrator, responses: dict[str, LLMResponse]) -> Any:
+    """The value :func:`encode` wrote; ``orch`` and ``responses`` resolve a pickle's engine references."""
+    if format_ == "json":
+        return json.loads(data)
+    if format_ == "npy":
+        import numpy as np
+
+        return np.load(io.BytesIO(data), allow_pickle=False)
+    if format_ == "arrow":
+        return _read_arrow(data)
+    if format_ == "module":
+        return importlib.import_module(data.decode())
+    if format_ == "pickle":
+        return loads(data, orch, responses)
+    raise ValueError(f"unknown stored variable format {format_!r} (written by a newer pllm_notebook?)")
