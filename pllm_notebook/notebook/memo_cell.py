@@ -293,29 +293,30 @@ class _CellRun:
             run.result = await self.execute_async()
         return run.value
 
-    def _variables(self, run: _Run) -> dict[str, Any]:
-        """The ``vars`` record: what the cell set, deleted or changed in place (raises if unstorable)."""
-        namespace, store = self.shell.user_ns, self.orch.store
-        definitions = dict(self.names.definitions)
+    def _stored_names(self, run: _Run) -> tuple[str, ...]:
+        """The names whose values a replay must restore: set, deleted, or changed in place by the run."""
         if not self.options.keep_vars:
-            return store_definitions(tuple(definitions), namespace, definitions)
-        changed = run.watch.changed(namespace) if run.watch is not None else ()
-        names = tuple(dict.fromkeys((*self.names.assigns, *self.names.deletes, *changed)))
-        return store_variables(names, namespace, store.blobs, definitions, run.before)
+            return ()
+        changed = run.watch.changed(self.shell.user_ns) if run.watch is not None else ()
+        return tuple(dict.fromkeys((*self.names.assigns, *self.names.deletes, *changed)))
 
     def _store(self, run: _Run, duration: float) -> None:
         from ..engine.recording import encode_ops
 
         orch = self.orch
         store = orch.store
-        assigned = tuple(dict.fromkeys((*self.names.assigns, *self.names.deletes)))
-        if self.options.keep_vars and assigned and not self.session.restore_vars:
-            self._skip(
-                f"variable restore is off (restore_vars=false) and the cell sets {', '.join(assigned)}"
-            )
+        namespace = self.shell.user_ns
+        names = self._stored_names(run)
+        if names and not self.session.restore_vars:
+            self._skip(f"variable restore is off (restore_vars=false) and the cell sets {', '.join(names)}")
             return
+        definitions = dict(self.names.definitions)
         try:
-            variables = self._variables(run)
+            variables = (
+                store_variables(names, namespace, store.blobs, definitions, run.before)
+                if self.options.keep_vars
+                else store_definitions(tuple(definitions), namespace, definitions)
+            )
         except UnstorableVariables as exc:
             problems = "; ".join(f"{name!r}: {why}" for name, why in exc.problems.items())
             self._skip(f"cannot store {problems}; this cell will run again next time (or use --no-vars)")

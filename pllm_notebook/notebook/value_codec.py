@@ -13,6 +13,7 @@ import importlib
 import importlib.util
 import io
 import json
+import math
 import sys
 import types
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,7 @@ __all__ = ["FORMATS", "encode", "decode"]
 FORMATS = ("json", "npy", "arrow", "module", "pickle")
 _JSON_SCALARS = (str, int, float, bool, type(None))
 _MAX_JSON_ITEMS = 100_000
+_NPY_HEADER_MAX = 1 << 20
 
 
 def _is_plain(value: Any, depth: int = 0, budget: list[int] | None = None) -> bool:
@@ -55,6 +57,24 @@ def _npy(value: Any) -> bytes | None:
     buffer = io.BytesIO()
     np.save(buffer, value, allow_pickle=False)
     return buffer.getvalue()
+
+
+def _read_npy(data: Any) -> Any:
+    """The array in ``.npy`` bytes (or a copy-on-write memory map of them), without reading it in chunks
+    as ``np.load`` does on a stream: a map gives a writable array with no copy, bytes one copy."""
+    import numpy as np
+
+    header = io.BytesIO(bytes(memoryview(data)[:_NPY_HEADER_MAX]))
+    version = np.lib.format.read_magic(header)
+    read_header = (
+        np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+    )
+    shape, fortran_order, dtype = read_header(header)
+    if dtype.hasobject:
+        raise ValueError("a stored .npy array holds Python objects, which would need unpickling")
+    flat = np.frombuffer(data, dtype=dtype, count=math.prod(shape), offset=header.tell())
+    array = flat.reshape(shape, order="F" if fortran_order else "C")
+    return array if array.flags.writeable else array.copy(order="K")
 
 
 def _arrow(value: Any) -> bytes | None:
@@ -101,14 +121,17 @@ def encode(value: Any) -> tuple[str, bytes]:
     return "pickle", dumps(value)
 
 
-def decode(format_: str, data: bytes, orch: Orchestrator, responses: dict[str, LLMResponse]) -> Any:
-    """The value :func:`encode` wrote; ``orch`` and ``responses`` resolve a pickle's engine references."""
+def decode(
+    format_: str, blobs: Any, digest: str, orch: Orchestrator, responses: dict[str, LLMResponse]
+) -> Any:
+    """The value :func:`encode` wrote, read from ``blobs``; ``orch`` and ``responses`` resolve a pickle's
+    engine references. An array is memory-mapped where the blob store allows it."""
+    if format_ == "npy":
+        get_mapped = getattr(blobs, "get_mapped", None)
+        return _read_npy(get_mapped(digest) if get_mapped is not None else blobs.get(digest))
+    data = blobs.get(digest)
     if format_ == "json":
         return json.loads(data)
-    if format_ == "npy":
-        import numpy as np
-
-        return np.load(io.BytesIO(data), allow_pickle=False)
     if format_ == "arrow":
         return _read_arrow(data)
     if format_ == "module":

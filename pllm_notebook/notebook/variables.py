@@ -206,7 +206,7 @@ def load_variables(
     blobs = orch.store.blobs
     for name, entry in entries.items():  # a decorator may use a module the cell imported
         if entry["format"] == "module":
-            namespace[name] = decode("module", blobs.get(entry["blob"]), orch, responses)
+            namespace[name] = decode("module", blobs, entry["blob"], orch, responses)
     definitions = record.get("definitions", {})
     for source in definitions.values():
         exec(compile(source, filename, "exec"), namespace)
@@ -219,7 +219,7 @@ def load_variables(
                 raise KeyError(f"{name!r} is {entry['of']!r}, which the notebook no longer defines")
             aliases[name] = entry["of"]
             continue
-        values[name] = decode(entry["format"], blobs.get(entry["blob"]), orch, responses)
+        values[name] = decode(entry["format"], blobs, entry["blob"], orch, responses)
         if entry.get("in_place"):
             in_place.add(name)
     return RestoredVariables(
