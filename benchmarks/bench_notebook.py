@@ -147,6 +147,7 @@ table = pd.DataFrame({"id": np.arange(rows), "score": rng.random(rows), "group":
 
 LARGE_RUN = """
 import sys, time
+import numpy, pandas  # as a kernel that used them before would have: the figures are the cell's own
 from IPython.core.interactiveshell import InteractiveShell
 ip = InteractiveShell.instance()
 ip.run_line_magic("load_ext", "pllm_notebook")

@@ -3,7 +3,9 @@
 ``df.drop(..., inplace=True)``, ``np.random.shuffle(arr)``, ``model.fit(X, y)`` or ``lst += [1]`` change an
 object without binding a name, and no list of method names can know them all. So the values a cell reads
 are fingerprinted before the run and again after it; every one still bound to the same object whose
-fingerprint changed was changed by the cell and is stored with the names it set.
+fingerprint changed was changed by the cell and is stored with the names it set. A function defined in
+the notebook that the cell calls reads globals too (``def record(x): results.append(x)``): the globals
+its code names, and those of the notebook functions they name in turn, are watched as well.
 """
 
 from __future__ import annotations
@@ -24,11 +26,34 @@ def _watched(value: Any) -> bool:
     return not isinstance(value, _CODE) and type(value).__module__.split(".")[0] != "pllm_notebook"
 
 
+def _names_in(code: types.CodeType) -> set[str]:
+    """The names a function's code (and the code nested in it) may look up as globals."""
+    found = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            found |= _names_in(const)
+    return found
+
+
+def _reached(namespace: dict[str, Any], names: tuple[str, ...]) -> list[str]:
+    """``names`` and, transitively, the globals named by the notebook functions among them."""
+    found = [name for name in names if name in namespace]
+    seen = set(found)
+    for name in found:
+        value = namespace[name]
+        if isinstance(value, types.FunctionType) and value.__module__ == "__main__":
+            more = sorted(n for n in _names_in(value.__code__) if n in namespace and n not in seen)
+            seen.update(more)
+            found.extend(more)
+    return found
+
+
 class InputWatch:
-    """The objects a cell reads and their fingerprints before it runs."""
+    """The objects a cell reads (directly or through the notebook's functions) and their fingerprints
+    before it runs."""
 
     def __init__(self, namespace: dict[str, Any], names: tuple[str, ...]) -> None:
-        self.objects = {name: namespace[name] for name in names if name in namespace}
+        self.objects = {name: namespace[name] for name in _reached(namespace, names)}
         self._prints: dict[str, str] = {}
         for name, value in self.objects.items():
             if _watched(value):

@@ -248,10 +248,12 @@ class _CellRun:
             self.note(f"memo miss ({reason}): running the cell")
             orch.emit(MemoMiss(key=self.key, label=self.label, reason=reason))
         namespace = self.shell.user_ns
+        watch = InputWatch(namespace, self.names.reads) if storable and self.options.keep_vars else None
+        before = {n: namespace[n] for n in (*self.names.reads, *self.names.assigns) if n in namespace}
         run = _Run(
             conversations=_state_hashes(orch, set(orch.agents)),
-            watch=InputWatch(namespace, self.names.reads) if storable and self.options.keep_vars else None,
-            before={n: namespace[n] for n in (*self.names.reads, *self.names.assigns) if n in namespace},
+            watch=watch,
+            before={**(watch.objects if watch is not None else {}), **before},
             random=random_states(),
         )
         started = time.perf_counter()

@@ -35,7 +35,14 @@ series = pd.Series([3, 1, 2])
 arr = np.arange(50)
 lst = [0]
 base = {"k": 1}
-aliases = {"model": model, "frame": frame, "series": series, "arr": arr, "lst": lst}
+results = []
+
+
+def record(x):
+    results.append(x)
+
+
+aliases = {"model": model, "frame": frame, "series": series, "arr": arr, "lst": lst, "results": results}
 conv = pllm.agent("asker").get_msg_state()"""
 
 MUTATE = """%%memoize
@@ -43,7 +50,8 @@ frame.drop(index=[0, 1], inplace=True)
 np.random.shuffle(arr)
 model.fit(arr, arr)
 series.sort_values(inplace=True)
-lst += [1]"""
+lst += [1]
+record(2)"""
 
 IDENTITY = """%%memoize
 shared = [1, 2, 3]
