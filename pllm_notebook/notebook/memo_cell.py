@@ -6,8 +6,10 @@ it names, and whether variables are kept. A stored run also lists every conversa
 its content before the run; a replay happens only if those still match, so a cell that reaches an agent in
 a way the key cannot see still never replays onto a different conversation.
 
-Replay is all or nothing: stored outputs, mutations and variables are all read back before any is applied,
-and anything missing or unreadable turns the hit into a miss.
+A run stores what a replay needs to leave every object as the run did: the variables the cell set, the
+inputs it changed in place (found by fingerprinting them before and after, see :mod:`.input_watch`), the
+global random states it moved, its outputs and its conversation changes. Replay is all or nothing: all of
+it is read back before any is applied, and anything missing or unreadable turns the hit into a miss.
 """
 
 from __future__ import annotations

@@ -172,7 +172,7 @@ class RestoredVariables:
         final: dict[str, Any] = {}
         for name, value in self.values.items():
             target = namespace.get(name)
-            if name in self.in_place and name in namespace and restore_in_place(target, value):
+            if name in self.in_place and name in namespace and _restored_in_place(target, value):
                 final[name] = target
             else:
                 if name in self.in_place:
@@ -184,6 +184,13 @@ class RestoredVariables:
             namespace.pop(name, None)
         namespace.update(final)
         return rebound
+
+
+def _restored_in_place(target: Any, value: Any) -> bool:
+    try:
+        return restore_in_place(target, value)
+    except Exception:  # a type's own state protocol may refuse this value: rebinding is still right
+        return False
 
 
 def load_variables(
