@@ -51,12 +51,15 @@ def _is_plain(value: Any, depth: int = 0, budget: list[int] | None = None) -> bo
 
 
 def _npy(value: Any) -> bytes | None:
+    """``.npy`` bytes of a numpy array, its memory copied once (``np.save`` to a stream copies it twice)."""
     np = sys.modules["numpy"]
     if type(value) is not np.ndarray or value.dtype.hasobject:
         return None
-    buffer = io.BytesIO()
-    np.save(buffer, value, allow_pickle=False)
-    return buffer.getvalue()
+    header = io.BytesIO()
+    fields = np.lib.format.header_data_from_array_1_0(value)
+    np.lib.format.write_array_header_2_0(header, fields)
+    memory = value.T if fields["fortran_order"] else np.ascontiguousarray(value)
+    return b"".join((header.getvalue(), memoryview(memory.reshape(-1)).cast("B")))
 
 
 def _read_npy(data: Any) -> Any:
