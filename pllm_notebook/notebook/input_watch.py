@@ -63,11 +63,13 @@ class InputWatch:
                     continue
 
     def changed(self, namespace: dict[str, Any]) -> tuple[str, ...]:
-        """The inputs still bound to the same object, whose content the run changed."""
+        """The inputs the run changed: rebound or deleted (by a function, ``global x; x = ...``), or still
+        bound to the same object whose content changed."""
         return tuple(
             name
-            for name, before in self._prints.items()
-            if namespace.get(name, self) is self.objects[name] and _fingerprint(self.objects[name]) != before
+            for name, before in self.objects.items()
+            if namespace.get(name, self) is not before
+            or (name in self._prints and _fingerprint(before) != self._prints[name])
         )
 
 

@@ -38,8 +38,13 @@ base = {"k": 1}
 results = []
 
 
+calls = 0
+
+
 def record(x):
+    global calls
     results.append(x)
+    calls += 1
 
 
 aliases = {"model": model, "frame": frame, "series": series, "arr": arr, "lst": lst, "results": results}
@@ -102,6 +107,7 @@ REPORTS = {
     "objects": """{
     "objects": {name: fingerprint(value) for name, value in aliases.items()},
     "model_state": fingerprint(vars(model)),
+    "calls": calls,
     "aliases_kept": all(globals()[name] is value for name, value in aliases.items()),
     "view_is_shared": view is shared,
     "ref_is_base": ref is base,
@@ -165,6 +171,7 @@ def test_objects_changed_in_place_are_restored_in_place(runs):
     first, second = reports(runs, "objects")
     assert second["objects"] == first["objects"]
     assert second["model_state"] == first["model_state"]
+    assert second["calls"] == first["calls"] == 1
     assert first["aliases_kept"] and second["aliases_kept"]
 
 
