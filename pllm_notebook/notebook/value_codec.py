@@ -1,10 +1,11 @@
 """How one stored variable is written to bytes, and read back: JSON, ``.npy``, Arrow, or a pickle.
 
 Plain data (numbers, strings, ``None`` and lists or string-keyed dicts of them) is written as JSON, numpy
-arrays as ``.npy`` (read back with ``allow_pickle=False``), modules by name, pandas frames as an Arrow IPC stream
+arrays as ``.npy`` (read back with ``allow_pickle=False``), modules and library functions and classes by
+their import path, pandas frames as an Arrow IPC stream
 (if ``pyarrow`` is installed and the frame comes back from Arrow exactly as it was), and everything else as
-a pickle that keeps engine objects as references (see :mod:`.references`). Only the last format runs code
-when it is read, so only it needs a trusted writer.
+a pickle that keeps engine objects as references (see :mod:`.references`). Only a pickle runs code chosen
+by whoever wrote it, so only pickles need a trusted writer.
 """
 
 from __future__ import annotations
@@ -24,9 +25,8 @@ from .references import dumps, loads
 if TYPE_CHECKING:
     from ..engine import LLMResponse, Orchestrator
 
-__all__ = ["FORMATS", "encode", "decode"]
+__all__ = ["encode", "decode"]
 
-FORMATS = ("json", "npy", "arrow", "module", "pickle")
 _JSON_SCALARS = (str, int, float, bool, type(None))
 _MAX_JSON_ITEMS = 100_000
 _NPY_HEADER_MAX = 1 << 20
@@ -106,12 +106,41 @@ def _read_arrow(data: bytes) -> Any:
     return pa.ipc.open_stream(pa.py_buffer(data)).read_all().to_pandas()
 
 
+def _import_reference(value: Any) -> str | None:
+    """``"module"`` or ``"module:qualname"`` if importing that gives back ``value`` itself (a module, or a
+    function or class of an installed module, as ``from dataclasses import dataclass`` binds), else ``None``."""
+    if isinstance(value, types.ModuleType):
+        return value.__name__
+    module, qualname = getattr(value, "__module__", None), getattr(value, "__qualname__", None)
+    if (
+        not isinstance(module, str)
+        or not isinstance(qualname, str)
+        or module == "__main__"
+        or "<" in qualname
+    ):
+        return None
+    try:
+        found = _imported(f"{module}:{qualname}")
+    except (ImportError, AttributeError):
+        return None
+    return f"{module}:{qualname}" if found is value else None
+
+
+def _imported(reference: str) -> Any:
+    module, _, qualname = reference.partition(":")
+    found = importlib.import_module(module)
+    for part in qualname.split(".") if qualname else ():
+        found = getattr(found, part)
+    return found
+
+
 def encode(value: Any) -> tuple[str, bytes]:
     """``(format, bytes)`` for ``value``; raises whatever pickling raises if no format fits."""
     if _is_plain(value):
         return "json", json.dumps(value, allow_nan=False).encode()
-    if isinstance(value, types.ModuleType):
-        return "module", value.__name__.encode()
+    reference = _import_reference(value)
+    if reference is not None:
+        return "import", reference.encode()
     module = type(value).__module__.split(".")[0]
     if module == "numpy":
         data = _npy(value)
@@ -137,8 +166,8 @@ def decode(
         return json.loads(data)
     if format_ == "arrow":
         return _read_arrow(data)
-    if format_ == "module":
-        return importlib.import_module(data.decode())
+    if format_ == "import":
+        return _imported(data.decode())
     if format_ == "pickle":
         return loads(data, orch, responses)
     raise ValueError(f"unknown stored variable format {format_!r} (written by a newer pllm_notebook?)")

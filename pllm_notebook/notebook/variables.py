@@ -46,6 +46,8 @@ __all__ = [
 ]
 
 _LOCK_TYPES = (type(threading.Lock()), type(threading.RLock()))
+_IMMUTABLE = (type(None), bool, int, float, complex, str, bytes)
+"""Types whose identity no program can rely on (small ints and short strings are shared anyway)."""
 
 
 class UnstorableVariables(Exception):
@@ -117,7 +119,7 @@ def store_variables(
         if name in definitions and _is_own_definition(value, name):
             sources[name] = definitions[name]
             continue
-        if id(value) in seen:
+        if id(value) in seen and type(value) not in _IMMUTABLE:
             values[name] = {"format": "alias", "of": seen[id(value)]}
             continue
         why = skip_reason(value)
@@ -202,8 +204,8 @@ def load_variables(
 ) -> RestoredVariables:
     """Read back what :func:`store_variables` stored; raises if a blob is missing or fails to load.
 
-    The modules the cell imported are bound and its own functions and classes defined again in
-    ``namespace`` first (a decorator may use such a module, a pickled value may refer to such a class);
+    What the cell imported is bound and its own functions and classes defined again in ``namespace``
+    first (a decorator may be such an import, a pickled value may refer to such a class);
     the values are returned for :meth:`RestoredVariables.apply`.
     """
     entries = {
@@ -211,9 +213,9 @@ def load_variables(
         for name, entry in record["values"].items()
     }
     blobs = orch.store.blobs
-    for name, entry in entries.items():  # a decorator may use a module the cell imported
-        if entry["format"] == "module":
-            namespace[name] = decode("module", blobs, entry["blob"], orch, responses)
+    for name, entry in entries.items():  # a decorator may be something the cell imported
+        if entry["format"] == "import":
+            namespace[name] = decode("import", blobs, entry["blob"], orch, responses)
     definitions = record.get("definitions", {})
     for source in definitions.values():
         exec(compile(source, filename, "exec"), namespace)

@@ -71,6 +71,7 @@ first_draw = random.random()"""
 DEAD = """%%memoize
 import functools
 import threading
+from dataclasses import dataclass
 with open("note.txt", "w") as fh:
     fh.write("x")
 gen = (i for i in range(3))
@@ -81,7 +82,15 @@ square = lambda x: x * x
 
 @functools.lru_cache
 def cube(n):
-    return n**3"""
+    return n**3
+
+
+@dataclass
+class Point:
+    x: int
+
+
+origin = Point(5)"""
 
 NO_VARS = "%%memoize --no-vars\nhalf = lambda x: x / 2\nprint('defined half')"
 
@@ -114,7 +123,7 @@ REPORTS = {
 }""",
     "draws": "[random.random(), float(np.random.rand())]",
     "defined": """{
-    "defined": [square(3), cube(2), half(4), total],
+    "defined": [square(3), cube(2), half(4), total, origin.x, isinstance(origin, Point)],
     "dead_left_undefined": [name in globals() for name in ("fh", "gen", "guard")],
 }""",
     "waited": "[waited.final_answer, len(conv), pllm.stats().llm_calls]",
@@ -187,7 +196,7 @@ def test_random_states_after_a_replay_are_those_after_the_run(runs):
 
 def test_dead_values_are_skipped_with_a_note_and_definitions_come_back(runs):
     first, second = reports(runs, "defined")
-    assert second["defined"] == first["defined"] == [9, 8, 2.0, 3]
+    assert second["defined"] == first["defined"] == [9, 8, 2.0, 3, 5, True]
     assert second["dead_left_undefined"] == [False, False, False]
     skipped = "'fh' (a closed file), 'gen' (a consumed generator), 'guard' (a lock)"
     assert notes(runs["first"]["dead"])[1] == f"[pllm] not stored: {skipped}; a replay leaves them undefined"
@@ -211,7 +220,7 @@ def test_await_works_in_a_memoized_cell(runs):
 
 def test_values_are_stored_in_formats_that_need_no_unpickling(runs):
     first, second = reports(runs, "formats")
-    formats = {"time": "module", "big_arr": "npy", "big_frame": "arrow", "plain": "json", "pair": "pickle"}
+    formats = {"time": "import", "big_arr": "npy", "big_frame": "arrow", "plain": "json", "pair": "pickle"}
     assert first["formats"] == formats
     assert first["pickled"] == ["pair"]
     note = notes(runs["second"]["big"])[0]
