@@ -1,5 +1,6 @@
-"""The vendors' batch APIs, faked: jobs kept in the server (so a second process finds them), finished
-``latency_s`` after creation unless held, answered with the same bodies as single calls.
+"""The vendors' batch APIs, faked: jobs kept in the server (so a second process finds them), running for
+the first ``running_polls`` status requests (or while ``hold`` is set), then answered with the same bodies
+as single calls.
 
 OpenAI: ``POST /v1/files`` (multipart, purpose ``batch``), ``POST /v1/batches``, ``GET /v1/batches/{id}``,
 ``GET /v1/files/{id}/content`` (output and error JSONL). Anthropic: ``POST /v1/messages/batches``,
@@ -35,6 +36,7 @@ class Job:
     vendor: str
     requests: list[tuple[str, str, str, dict[str, Any]]]
     created: float
+    polls: int = 0
     model: str = ""
     endpoint: str = ""
     input_file_id: str = ""
@@ -44,7 +46,7 @@ class Job:
 class FakeBatches:
     """Batch state of one fake server, shared by its handler threads."""
 
-    latency_s: float = 0.2
+    running_polls: int = 1
     hold: bool = False
     jobs: dict[str, Job] = field(default_factory=dict)
     files: dict[str, bytes] = field(default_factory=dict)
@@ -54,7 +56,9 @@ class FakeBatches:
         return f"{prefix}{len(self.jobs) + len(self.files) + 1:04d}"
 
     def finished(self, job: Job) -> bool:
-        return not self.hold and time.time() >= job.created + self.latency_s
+        """Whether the job has ended; each call is one status request."""
+        job.polls += 1
+        return not self.hold and job.polls > self.running_polls
 
     def answers(self, job: Job, reply_text: Callable[[str, int], str]) -> list[tuple[str, Any, str | None]]:
         """``(custom_id, body, error)`` for each request of a finished job."""
@@ -152,11 +156,12 @@ class FakeBatches:
         with self.lock:
             job = Job(self._new_id("msgbatch_"), "anthropic", requests, time.time())
             self.jobs[job.id] = job
-        return self.anthropic_batch(job.id, "")
+        return self.anthropic_batch(job.id, None)
 
-    def anthropic_batch(self, batch_id: str, root: str) -> dict[str, Any]:
+    def anthropic_batch(self, batch_id: str, root: str | None) -> dict[str, Any]:
+        """The job; ``root`` (where results are fetched) is None when answering its creation."""
         job = self.jobs[batch_id]
-        done = self.finished(job)
+        done = root is not None and self.finished(job)
         failed = sum(FAIL_WORD in wire.prompt("anthropic", r[3]) for r in job.requests) if done else 0
         total = len(job.requests)
         stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(job.created))
