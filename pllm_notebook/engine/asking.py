@@ -221,10 +221,7 @@ class Asker:
                 latency = time.perf_counter() - start
                 data = self.live_data(reply, job.request, latency)
                 extra = {"source": "live"}
-                if orch.cache is not None:
-                    orch.cache.store_reply(
-                        job.request, reply, latency_s=latency, cost_usd=data.cost_usd, **job.cache_args
-                    )
+                self.cache_reply(job, reply, data)
         except Exception as exc:
             self.failed(job, exc, start)
             raise
@@ -266,6 +263,13 @@ class Asker:
             output_parsed=hit.parsed,
         )
         return data, {"source": hit.kind, "similarity": hit.similarity, "entry_id": hit.entry_id}
+
+    def cache_reply(self, job: _Job, reply: ProviderReply, data: ResponseData) -> None:
+        """Keep a live answer in the semantic cache, if there is one."""
+        if self.orch.cache is not None:
+            self.orch.cache.store_reply(
+                job.request, reply, latency_s=data.latency_s, cost_usd=data.cost_usd, **job.cache_args
+            )
 
     def failed(self, job: _Job, exc: BaseException, start: float) -> None:
         """Report a call that failed (nothing is stored, so the next run calls again)."""

@@ -46,6 +46,8 @@ class CallLog(Protocol):
 
     def failed(self, job: Any, exc: BaseException, start: float) -> None: ...
 
+    def cache_reply(self, job: Any, reply: ProviderReply, data: ResponseData) -> None: ...
+
     def finish(self, job: Any, data: ResponseData, extra: dict[str, Any], start: float) -> ResponseData: ...
 
     def live_data(
@@ -219,31 +221,33 @@ class BatchQueue:
 
     def _collect(self, job: _Running) -> None:
         requests = {cid: w.job.request for cid, w in job.calls.items()}
+        with self._lock:
+            self._running.pop(job.batch_id, None)
         try:
             results = self.provider.batch_results(job.batch_id, requests)
-        except Exception as exc:
-            results = {cid: BatchItem(error=f"its results could not be read: {exc}") for cid in requests}
+        except Exception as exc:  # the answers are still at the vendor: a later run reads them
+            for waiting in job.calls.values():
+                self._fail(waiting, exc)
+            return
         latency = time.time() - job.submitted
         for custom_id, waiting in job.calls.items():
             item = results.get(custom_id) or BatchItem(
                 error=f"the job ended as {job.status.vendor_state} before this request was answered"
             )
-            if item.reply is None:
-                self._fail(
-                    waiting,
-                    ProviderError(
+            try:
+                if item.reply is None:
+                    raise ProviderError(
                         f"{self.provider_name}: batch {job.batch_id}: request {custom_id} failed: {item.error}; "
                         "the other answers of the batch are kept, and the next run asks this one again",
                         provider=self.provider_name,
-                    ),
-                )
-                continue
-            data = self.calls.live_data(item.reply, waiting.job.request, latency, batch=True)
-            extra = {"source": "live", "batch_id": job.batch_id}
-            waiting.answer.set_result(self.calls.finish(waiting.job, data, extra, waiting.start))
+                    )
+                data = self.calls.live_data(item.reply, waiting.job.request, latency, batch=True)
+                self.calls.cache_reply(waiting.job, item.reply, data)
+                extra = {"source": "live", "batch_id": job.batch_id}
+                waiting.answer.set_result(self.calls.finish(waiting.job, data, extra, waiting.start))
+            except Exception as exc:  # every waiting answer ends, so no reader waits forever
+                self._fail(waiting, exc)
         self.store.drop_batch_entries([w.job.key for w in job.calls.values()])
-        with self._lock:
-            self._running.pop(job.batch_id, None)
 
     def _fail(self, waiting: _Waiting, exc: BaseException) -> None:
         self.calls.failed(waiting.job, exc, waiting.start)

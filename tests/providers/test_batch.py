@@ -189,3 +189,19 @@ def test_batch_discount_is_half_price_and_overridable():
     assert cost_usd("my-batch-model", 1_000_000, 0, batch=True) == pytest.approx(0.75)
     with pytest.raises(ValueError, match="batch_discount is a share between 0 and 1"):
         set_price("my-batch-model", input=1.0, output=2.0, batch_discount=50)
+
+
+def test_batched_answers_fill_the_semantic_cache_and_a_hit_skips_the_batch(resume_dir):
+    options = {
+        "strategy": "batch",
+        "batch_latency_s": 0.1,
+        "latency_s": 0,
+        "semantic_cache": True,
+        **FAST_POLL,
+    }
+    with pllm.resume_directory(resume_dir, **options) as orch:
+        first = orch.agent("a").get_msg_state().ask_llm("What is the capital of France?")
+        assert first.source == "live"
+        second = orch.agent("b").get_msg_state().ask_llm("What is the capital of France?")
+        assert second.source == "exact" and second.final_answer == first.final_answer
+        assert "batch_id" not in orch.store.call(second.call_id).response
