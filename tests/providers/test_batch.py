@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -11,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from reliability.redis_server import RedisServer
 
 import pllm_notebook as pllm
 from pllm_notebook.errors import ConfigError, ProviderError
@@ -141,8 +143,16 @@ class Stopped(Exception):
     """The run was stopped (an exception leaves the block without waiting for its calls)."""
 
 
-def test_offline_batch_mode_simulates_a_job_and_resumes_it(resume_dir):
+@pytest.mark.parametrize("shared", [False, True], ids=["duckdb", "redis"])
+def test_offline_batch_mode_simulates_a_job_and_resumes_it(resume_dir, tmp_path, request, shared):
     options = {"strategy": "batch", "batch_latency_s": 0.3, "latency_s": 0, **FAST_POLL}
+    if shared:
+        if shutil.which("redis-server") is None:
+            pytest.skip("redis-server is not installed (apt-get install redis-server)")
+        server = RedisServer(tmp_path)
+        server.start()
+        request.addfinalizer(server.stop)
+        options.update(cache_url=server.url, semantic_cache=False)
     with pytest.raises(Stopped), pllm.resume_directory(resume_dir, **options) as orch:
         ask_all(orch, ["alpha question", "beta question"])
         orch.asker.batches().flush()
@@ -157,7 +167,7 @@ def test_offline_batch_mode_simulates_a_job_and_resumes_it(resume_dir):
         )
         batch_ids = {orch.store.call(a.call_id).response["batch_id"] for a in answers}
         assert len(batch_ids) == 1 and next(iter(batch_ids)).startswith("offline-batch-")
-    with pllm.resume_directory(resume_dir) as orch:
+    with pllm.resume_directory(resume_dir, **options) as orch:
         assert orch.store.batch_entries() == {}, "collected requests are forgotten"
 
 
