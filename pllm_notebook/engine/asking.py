@@ -227,18 +227,19 @@ class Asker:
             raise
         return self.finish(job, data, extra, start)
 
+    def _about(self, job: _Job) -> dict[str, Any]:
+        """The fields a call's events share before its answer says otherwise."""
+        return {
+            "call_id": job.call_id,
+            "agent": job.agent.name,
+            "label": job.label,
+            "provider": self.orch.provider.name,
+            "model": job.request.model,
+        }
+
     def start(self, job: _Job) -> float:
         """Announce a call that is not a replay; returns its start time (``time.perf_counter``)."""
-        self.orch.emit(
-            LLMCallStarted(
-                call_id=job.call_id,
-                agent=job.agent.name,
-                label=job.label,
-                provider=self.orch.provider.name,
-                model=job.request.model,
-                prompt=snippet(job.request.last_user_text),
-            )
-        )
+        self.orch.emit(LLMCallStarted(**self._about(job), prompt=snippet(job.request.last_user_text)))
         return time.perf_counter()
 
     def from_cache(self, job: _Job) -> tuple[ResponseData, dict[str, Any]] | None:
@@ -275,11 +276,7 @@ class Asker:
         """Report a call that failed (nothing is stored, so the next run calls again)."""
         self.orch.emit(
             LLMCallFinished(
-                call_id=job.call_id,
-                agent=job.agent.name,
-                label=job.label,
-                provider=self.orch.provider.name,
-                model=job.request.model,
+                **self._about(job),
                 latency_s=time.perf_counter() - start,
                 error=f"{type(exc).__name__}: {exc}",
             )
