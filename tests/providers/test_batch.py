@@ -215,3 +215,20 @@ def test_batched_answers_fill_the_semantic_cache_and_a_hit_skips_the_batch(resum
         second = orch.agent("b").get_msg_state().ask_llm("What is the capital of France?")
         assert second.source == "exact" and second.final_answer == first.final_answer
         assert "batch_id" not in orch.store.call(second.call_id).response
+
+
+def test_an_expired_job_keeps_what_it_answered_and_the_rest_is_asked_again(
+    resume_dir, protocol, fake, vendor_env
+):
+    fake.batches.expire_after = 1
+    questions = ["first question", "second question", "third question"]
+    with pytest.raises(ProviderError, match="(?i)expired"), open_dir(resume_dir, protocol, fake) as orch:
+        answers = ask_all(orch, questions)
+        assert "first question" in answers[0].final_answer
+        with pytest.raises(ProviderError, match=r"(?i)request .* failed: .*expired"):
+            answers[2].resolve()
+    fake.batches.expire_after = None
+    with open_dir(resume_dir, protocol, fake) as orch:
+        again = ask_all(orch, questions)
+        assert [a.source for a in again] == ["memo", "live", "live"]
+    assert [len(job.requests) for job in fake.batches.jobs.values()] == [3, 2]

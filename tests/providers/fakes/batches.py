@@ -25,6 +25,9 @@ from . import wire
 FAIL_WORD = "FAIL-THIS"
 """A batched request whose prompt contains this fails, with a 400-style error for that request only."""
 
+EXPIRED = "expired"
+"""The error :meth:`FakeBatches.answers` gives a request the job did not reach before it expired."""
+
 _URL_PROTOCOL = {"/v1/responses": "openai", "/v1/chat/completions": "openai-chat"}
 
 
@@ -48,6 +51,8 @@ class FakeBatches:
 
     running_polls: int = 1
     hold: bool = False
+    expire_after: int | None = None
+    """If set, a job ends as expired with only its first ``expire_after`` requests answered."""
     jobs: dict[str, Job] = field(default_factory=dict)
     files: dict[str, bytes] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -65,11 +70,16 @@ class FakeBatches:
         out = []
         for n, (custom_id, protocol, model, body) in enumerate(job.requests, start=1):
             prompt = wire.prompt(protocol, body)
-            if FAIL_WORD in prompt:
+            if self.expired(job) and n > self.expire_after:
+                out.append((custom_id, None, EXPIRED))
+            elif FAIL_WORD in prompt:
                 out.append((custom_id, None, f"fake invalid request: {FAIL_WORD} in the prompt"))
             else:
                 out.append((custom_id, wire.response(protocol, model, reply_text(prompt, n), n), None))
         return out
+
+    def expired(self, job: Job) -> bool:
+        return self.expire_after is not None and self.expire_after < len(job.requests)
 
     # -- OpenAI ------------------------------------------------------------------------------------
 
@@ -128,6 +138,12 @@ class FakeBatches:
                 good.append(
                     {"id": f"batch_req_{n}", "custom_id": custom_id, "response": response, "error": None}
                 )
+            elif error == EXPIRED:
+                message = "This request could not be executed before the completion window expired."
+                failure = {"code": "batch_expired", "message": message}
+                bad.append(
+                    {"id": f"batch_req_{n}", "custom_id": custom_id, "response": None, "error": failure}
+                )
             else:
                 status, payload = wire.error("openai", 400, error)
                 response = {"status_code": status, "request_id": f"req_{n}", "body": payload}
@@ -141,7 +157,7 @@ class FakeBatches:
                     self.files[file_id] = "".join(json.dumps(x) + "\n" for x in lines).encode()
                     body[name] = file_id
         body.update(
-            status="completed",
+            status="expired" if self.expired(job) else "completed",
             completed_at=int(time.time()),
             request_counts={"total": total, "completed": len(good), "failed": len(bad)},
         )
@@ -162,8 +178,10 @@ class FakeBatches:
         """The job; ``root`` (where results are fetched) is None when answering its creation."""
         job = self.jobs[batch_id]
         done = root is not None and self.finished(job)
-        failed = sum(FAIL_WORD in wire.prompt("anthropic", r[3]) for r in job.requests) if done else 0
         total = len(job.requests)
+        ends = [error for _, _, error in self.answers(job, lambda prompt, n: "")] if done else []
+        expired = ends.count(EXPIRED)
+        failed = sum(error is not None for error in ends) - expired
         stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(job.created))
         return {
             "id": job.id,
@@ -171,10 +189,10 @@ class FakeBatches:
             "processing_status": "ended" if done else "in_progress",
             "request_counts": {
                 "processing": 0 if done else total,
-                "succeeded": total - failed if done else 0,
+                "succeeded": total - failed - expired if done else 0,
                 "errored": failed,
                 "canceled": 0,
-                "expired": 0,
+                "expired": expired,
             },
             "created_at": stamp,
             "expires_at": stamp,
@@ -189,6 +207,8 @@ class FakeBatches:
         for custom_id, answer, error in self.answers(self.jobs[batch_id], reply_text):
             if error is None:
                 result = {"type": "succeeded", "message": answer}
+            elif error == EXPIRED:
+                result = {"type": "expired"}
             else:
                 result = {"type": "errored", "error": wire.error("anthropic", 400, error)[1]}
             lines.append(json.dumps({"custom_id": custom_id, "result": result}) + "\n")
@@ -215,9 +235,13 @@ class FakeBatches:
             "state": "BATCH_STATE_SUCCEEDED" if done else "BATCH_STATE_RUNNING",
         }
         if done:
+            if self.expired(job):
+                metadata["state"] = "BATCH_STATE_EXPIRED"
             inlined = []
             for custom_id, answer, error in self.answers(job, reply_text):
                 entry: dict[str, Any] = {"metadata": {"key": custom_id}}
+                if error == EXPIRED:
+                    continue
                 if error is None:
                     entry["response"] = answer
                 else:
