@@ -168,11 +168,9 @@ class Asker:
         call_id = uuid.uuid4().hex
         feed = ChunkFeed() if request.stream else None
         job = _Job(agent, label, call_id, key, occurrence, request, cache_args, feed)
-        if orch.strategy == "batch" and feed is None and request.structured_output is None:
-            response = LLMResponse(call_id, future=self.batches().add(job), replay_pace=pace)
-            agent._pending.append(response)
-        elif orch.strategy == "concurrent" or feed is not None:
-            future: Future = orch.executor().submit(self._call, job)
+        batched = orch.strategy == "batch" and feed is None and request.structured_output is None
+        if orch.strategy != "sync" or feed is not None:
+            future: Future = self.batches().add(job) if batched else orch.executor().submit(self._call, job)
             response = LLMResponse(call_id, future=future, feed=feed, replay_pace=pace)
             agent._pending.append(response)
         else:
