@@ -232,3 +232,28 @@ def test_an_expired_job_keeps_what_it_answered_and_the_rest_is_asked_again(
         again = ask_all(orch, questions)
         assert [a.source for a in again] == ["memo", "live", "live"]
     assert [len(job.requests) for job in fake.batches.jobs.values()] == [3, 2]
+
+
+def test_a_memo_block_waits_for_its_batches_and_replays_without_one(resume_dir):
+    options = {"strategy": "batch", "batch_latency_s": 0.05, "latency_s": 0, **FAST_POLL}
+
+    def run() -> tuple[list[str], set[str], int]:
+        with pllm.resume_directory(resume_dir, **options) as orch, orch.agent("a") as agt:
+            conv = agt.get_msg_state()
+            with agt.memoize("v1") as mem:
+                mem.begin()
+                conv.ask_llm("first question")
+                conv.ask_llm("second question")  # carries the first answer: waits for the first batch
+            ids = {
+                orch.store.call(item.call_id).response.get("batch_id")
+                for item in conv
+                if hasattr(item, "call_id")
+            }
+            return [str(item) for item in conv], ids, orch.stats().llm_calls
+
+    first, batch_ids, calls = run()
+    assert len(batch_ids) == 2 and None not in batch_ids and calls == 2, (
+        "one batch per turn of the conversation"
+    )
+    again, replayed_ids, calls = run()
+    assert again == first and replayed_ids == batch_ids and calls == 0
