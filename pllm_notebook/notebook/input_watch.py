@@ -13,7 +13,7 @@ from __future__ import annotations
 import types
 from typing import Any
 
-from .fingerprint import Unfingerprintable, fingerprint
+from .fingerprint import Unfingerprintable, fingerprint, global_names
 
 __all__ = ["InputWatch"]
 
@@ -26,15 +26,6 @@ def _watched(value: Any) -> bool:
     return not isinstance(value, _CODE) and type(value).__module__.split(".")[0] != "pllm_notebook"
 
 
-def _names_in(code: types.CodeType) -> set[str]:
-    """The names a function's code (and the code nested in it) may look up as globals."""
-    found = set(code.co_names)
-    for const in code.co_consts:
-        if isinstance(const, types.CodeType):
-            found |= _names_in(const)
-    return found
-
-
 def _reached(namespace: dict[str, Any], names: tuple[str, ...]) -> list[str]:
     """``names`` and, transitively, the globals named by the notebook functions among them."""
     found = [name for name in names if name in namespace]
@@ -42,7 +33,7 @@ def _reached(namespace: dict[str, Any], names: tuple[str, ...]) -> list[str]:
     for name in found:
         value = namespace[name]
         if isinstance(value, types.FunctionType) and value.__module__ == "__main__":
-            more = sorted(n for n in _names_in(value.__code__) if n in namespace and n not in seen)
+            more = sorted(n for n in global_names(value.__code__) if n in namespace and n not in seen)
             seen.update(more)
             found.extend(more)
     return found
