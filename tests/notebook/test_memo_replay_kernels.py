@@ -35,6 +35,7 @@ series = pd.Series([3, 1, 2])
 arr = np.arange(50)
 lst = [0]
 base = {"k": 1}
+rng = np.random.default_rng(0)
 results = []
 
 
@@ -47,7 +48,15 @@ def record(x):
     calls += 1
 
 
-aliases = {"model": model, "frame": frame, "series": series, "arr": arr, "lst": lst, "results": results}
+aliases = {
+    "model": model,
+    "frame": frame,
+    "series": series,
+    "arr": arr,
+    "lst": lst,
+    "results": results,
+    "rng": rng,
+}
 conv = pllm.agent("asker").get_msg_state()"""
 
 MUTATE = """%%memoize
@@ -56,7 +65,8 @@ np.random.shuffle(arr)
 model.fit(arr, arr)
 series.sort_values(inplace=True)
 lst += [1]
-record(2)"""
+record(2)
+drawn = rng.random()"""
 
 IDENTITY = """%%memoize
 shared = [1, 2, 3]
@@ -121,7 +131,7 @@ REPORTS = {
     "view_is_shared": view is shared,
     "ref_is_base": ref is base,
 }""",
-    "draws": "[random.random(), float(np.random.rand())]",
+    "draws": "[random.random(), float(np.random.rand()), float(rng.random())]",
     "defined": """{
     "defined": [square(3), cube(2), half(4), total, origin.x, isinstance(origin, Point)],
     "dead_left_undefined": [name in globals() for name in ("fh", "gen", "guard")],
