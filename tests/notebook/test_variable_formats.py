@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 import pllm_notebook as pllm
+from pllm_notebook.errors import IntegrityError
 from pllm_notebook.notebook.references import dumps
 from pllm_notebook.notebook.variables import load_variables, pickled_names, store_variables
 
@@ -74,3 +75,13 @@ def test_an_array_whose_shape_changed_is_rebound_and_said_so(orch):
     alias = namespace["grow"]
     rebound = load_variables(record, orch, {}, namespace, "<cell>").apply(namespace)
     assert rebound == ["grow"] and namespace["grow"] is not alias and len(namespace["grow"]) == 6
+
+
+def test_a_damaged_array_blob_is_refused_not_mapped(orch):
+    record = store_variables(("arr",), {"arr": np.arange(100.0)}, orch.store.blobs, {}, {})
+    digest = record["values"]["arr"]["blob"]
+    blob = orch.store.blobs.root / digest[:2] / digest[2:]
+    blob.write_bytes(blob.read_bytes()[:-8] + b"\0" * 8)
+    with pytest.raises(IntegrityError, match="does not match its digest"):
+        load_variables(record, orch, {}, {}, "<cell>")
+    assert not blob.exists() and blob.with_name(f"{blob.name}.damaged").exists()
