@@ -90,6 +90,7 @@ async def memoize_async(shell: Any, line: str, cell: str) -> Any:
     from .memo_cell import run_memoized_async
 
     magics = shell.magics_manager.registry[MemoizeMagics.__name__]
+    line = shell.var_expand(line, 1)  # as run_cell_magic does: ``salt=$version`` reads the user's variable
     return await run_memoized_async(shell, magics.session, cell, magics.cell_options(line))
 
 

@@ -57,7 +57,8 @@ aliases = {
     "results": results,
     "rng": rng,
 }
-conv = pllm.agent("asker").get_msg_state()"""
+conv = pllm.agent("asker").get_msg_state()
+salt_value = 'v1'"""
 
 MUTATE = """%%memoize
 frame.drop(index=[0, 1], inplace=True)
@@ -108,7 +109,7 @@ WIDGET = """%%memoize
 import ipywidgets as widgets
 widgets.IntSlider(value=3)"""
 
-AWAIT = """%%memoize
+AWAIT = """%%memoize salt=$salt_value
 import asyncio
 await asyncio.sleep(0.01)
 waited = await conv.ask_llm_async("Name a colour.")
@@ -136,7 +137,12 @@ REPORTS = {
     "defined": [square(3), cube(2), half(4), total, origin.x, isinstance(origin, Point)],
     "dead_left_undefined": [name in globals() for name in ("fh", "gen", "guard")],
 }""",
-    "waited": "[waited.final_answer, len(conv), pllm.stats().llm_calls]",
+    "waited": """[
+    waited.final_answer,
+    len(conv),
+    pllm.stats().llm_calls,
+    next(str(m.inputs) for m in pllm.default_orchestrator().store.memos() if "waited" in m.payload["vars"]["values"]),
+]""",
     "formats": """{
     "formats": {name: entry["format"] for name, entry in big.payload["vars"]["values"].items()},
     "pickled": pickled_names(big.payload["vars"]),
@@ -223,8 +229,9 @@ def test_widgets_replay_as_a_static_snapshot(runs):
 
 def test_await_works_in_a_memoized_cell(runs):
     first, second = reports(runs, "waited")
-    assert first[1:] == [2, 1]
-    assert second == [first[0], 2, 0]
+    assert first[1:3] == [2, 1]
+    assert second[:3] == [first[0], 2, 0]
+    assert "v1" in first[3] and "$salt_value" not in first[3], "the line's $variables are expanded"
     assert stdout(runs["second"]["await"]).endswith(f"answer: {first[0]}\n")
 
 
