@@ -111,7 +111,9 @@ def store_variables(
     skipped: dict[str, str] = {}
     problems: dict[str, str] = {}
     seen: dict[int, str] = {id(obj): name for name, obj in before.items() if name not in names}
-    for name in names:
+    in_place = [n for n in names if n in before and n in namespace and namespace[n] is before[n]]
+    # An object changed in place is stored under its own name first, so other names become its aliases.
+    for name in dict.fromkeys((*in_place, *names)):
         if name not in namespace:
             deleted.append(name)
             continue
@@ -133,7 +135,7 @@ def store_variables(
             continue
         seen[id(value)] = name
         values[name] = {"format": encoded[name][0]}
-        if name in before and before[name] is value:
+        if name in in_place:
             values[name]["in_place"] = True
     if problems:
         raise UnstorableVariables(problems)

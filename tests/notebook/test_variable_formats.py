@@ -85,3 +85,15 @@ def test_a_damaged_array_blob_is_refused_not_mapped(orch):
     with pytest.raises(IntegrityError, match="does not match its digest"):
         load_variables(record, orch, {}, {}, "<cell>")
     assert not blob.exists() and blob.with_name(f"{blob.name}.damaged").exists()
+
+
+def test_a_new_name_for_an_object_changed_in_place_is_its_alias(orch):
+    lst = [0]
+    namespace = {"lst": lst, "other": lst}
+    lst.append(1)
+    record = store_variables(("other", "lst"), namespace, orch.store.blobs, {}, {"lst": lst})
+    assert record["values"]["other"] == {"format": "alias", "of": "lst"}
+    earlier = [0]
+    fresh = {"lst": earlier}
+    load_variables(record, orch, {}, fresh, "<cell>").apply(fresh)
+    assert fresh["lst"] is earlier and fresh["other"] is earlier and earlier == [0, 1]
