@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..errors import ConfigError
 from .presets import resolve_threshold
 
-__all__ = ["CacheConfig", "CacheStats", "DEFAULT_EMBEDDING_MODEL"]
+__all__ = ["CacheConfig", "CacheContext", "CacheStats", "DEFAULT_EMBEDDING_MODEL"]
+
+#: recallm's name for the type of ``cache_context=``: a dict of what else the answer depends on.
+CacheContext = dict[str, Any]
 
 DEFAULT_EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 
@@ -27,6 +31,9 @@ class CacheConfig:
     - ``default_ttl``: seconds an entry lives (None: forever); a call may pass ``cache_ttl=`` instead.
     - ``max_entries``: entries kept per namespace; the least recently used go first (None: no bound).
     - ``embedding_model`` / ``embedding_model_path``: the default embedder's model and local ONNX folder.
+    - ``cache_timeout_seconds`` (recallm's): how long an async lookup may take before the call skips the
+      cache (with a warning); default 0.2 s, as in recallm. The first lookup loads the embedding model:
+      ``await cache.async_warmup()`` at start-up keeps it inside the limit.
     """
 
     threshold: str | float = "balanced"
@@ -36,8 +43,22 @@ class CacheConfig:
     embedding_model: str = DEFAULT_EMBEDDING_MODEL
     embedding_model_path: str | None = None
 
+    # recallm's names
+    #: Seconds an async lookup (``wrap`` of a coroutine function) may take; past it the cache is skipped
+    #: for that call with a warning, and the call goes live. None: no limit. Sync calls are not timed.
+    cache_timeout_seconds: float | None = 0.2
+
     def __post_init__(self) -> None:
         resolve_threshold(self.threshold, self.embedding_model)
+        if self.cache_timeout_seconds is not None and (
+            isinstance(self.cache_timeout_seconds, bool)
+            or not isinstance(self.cache_timeout_seconds, int | float)
+            or self.cache_timeout_seconds <= 0
+        ):
+            raise ConfigError(
+                f"cache_timeout_seconds must be a number of seconds > 0, or None for no limit; "
+                f"got {self.cache_timeout_seconds!r}"
+            )
         if not isinstance(self.default_namespace, str) or not self.default_namespace:
             raise ConfigError(f"default_namespace must be a non-empty str, got {self.default_namespace!r}")
         if self.default_ttl is not None and (
