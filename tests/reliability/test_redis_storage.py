@@ -3,7 +3,6 @@ invalidation and max_entries reach every client, a restart fails open, a half-wr
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 
