@@ -142,7 +142,7 @@ class Orchestrator:
         log_ = MutationLog()
         with self._lock:
             self._logs.append(log_)
-            states = [self.userdata, *(a.get_msg_state() for a in self._agents.values())]
+            states = [a.get_msg_state() for a in self._agents.values()]
         for state in states:
             state._attach(log_)
         try:
@@ -150,7 +150,7 @@ class Orchestrator:
         finally:
             with self._lock:
                 self._logs.remove(log_)
-                states = [self.userdata, *(a.get_msg_state() for a in self._agents.values())]
+                states = [a.get_msg_state() for a in self._agents.values()]
             for state in states:
                 state._detach(log_)
 
