@@ -16,6 +16,12 @@ CacheContext = dict[str, Any]
 DEFAULT_EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 
 
+def _check_seconds(name: str, value: object, none_means: str) -> None:
+    """A ``ConfigError`` unless ``value`` is None or a number of seconds > 0."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int | float) or value <= 0):
+        raise ConfigError(f"{name} must be a number of seconds > 0, or None for {none_means}; got {value!r}")
+
+
 @dataclass(frozen=True)
 class CacheConfig:
     """Settings of a :class:`~pllm_notebook.SemanticCache` (recallm's names, plus a size bound).
@@ -50,25 +56,10 @@ class CacheConfig:
 
     def __post_init__(self) -> None:
         resolve_threshold(self.threshold, self.embedding_model)
-        if self.cache_timeout_seconds is not None and (
-            isinstance(self.cache_timeout_seconds, bool)
-            or not isinstance(self.cache_timeout_seconds, int | float)
-            or self.cache_timeout_seconds <= 0
-        ):
-            raise ConfigError(
-                f"cache_timeout_seconds must be a number of seconds > 0, or None for no limit; "
-                f"got {self.cache_timeout_seconds!r}"
-            )
+        _check_seconds("cache_timeout_seconds", self.cache_timeout_seconds, "no limit")
         if not isinstance(self.default_namespace, str) or not self.default_namespace:
             raise ConfigError(f"default_namespace must be a non-empty str, got {self.default_namespace!r}")
-        if self.default_ttl is not None and (
-            isinstance(self.default_ttl, bool)
-            or not isinstance(self.default_ttl, int | float)
-            or self.default_ttl <= 0
-        ):
-            raise ConfigError(
-                f"default_ttl must be a number of seconds > 0, or None for no expiry; got {self.default_ttl!r}"
-            )
+        _check_seconds("default_ttl", self.default_ttl, "no expiry")
         if self.max_entries is not None and (
             isinstance(self.max_entries, bool)
             or not isinstance(self.max_entries, int)
