@@ -109,13 +109,18 @@ class Orchestrator:
     def __exit__(self, exc_type, exc, tb) -> None:
         self.close(resolve=exc_type is None)
 
-    def agent(self, name: str | int | None = None) -> Agent:
+    def agent(self, name: str | int | None = None, *, ask_params: Any = None) -> Agent:
         """The agent called ``name``, created on first use; the same object (and conversation) every time after.
 
         With no name (parallem's ``orch.agent()``), a fresh agent with an empty conversation, named
         ``agent-1``, ``agent-2``, ... in the order this run creates them, so a re-run resumes each one.
         An int name is the same as its string (``orch.agent(3)`` is ``orch.agent("3")``).
         """
+        if ask_params is not None:
+            raise ConfigError(
+                "orch.agent(ask_params=...) is parallem's; pass llm=... and hash_by=... to each ask_llm, or "
+                "set the default model with resume_directory(..., llm=...)"
+            )
         with self._lock:
             if name is None:
                 self._unnamed += 1
