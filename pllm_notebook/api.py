@@ -79,7 +79,8 @@ def resume_directory(
     parallem's options: ``hash_by`` (``["llm"]``, the default, keeps the model in each call's key;
     ``[]`` leaves it out), ``ignore_cache=True`` (make every call afresh; the new answers are the ones
     later runs replay, the old ones stay in the log) and ``rewrite_cache`` (accepted; a call made again
-    under a key always becomes the one that key replays here, so it changes nothing). See docs/migrating.md.
+    under a key always becomes the one that key replays here, so it changes nothing) and ``load_dotenv``
+    (accepted: ``.env`` is read whenever a provider needs a key). See docs/migrating.md.
     """
     if not isinstance(rewrite_cache, bool):
         raise ConfigError(f"rewrite_cache is True or False, not {rewrite_cache!r}")

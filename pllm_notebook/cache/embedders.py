@@ -98,8 +98,10 @@ def as_batch_embedder(embedder: Any) -> Embedder:
     Both protocols work: pllm_notebook's ``embed(texts: list[str])`` (one vector per text) and recallm's
     ``embed(text: str)`` (one vector). A signature that says neither is a ``ConfigError`` naming the fix.
     """
-    if not isinstance(getattr(embedder, "model_id", None), str) or not callable(
-        getattr(embedder, "embed", None)
+    if (
+        not isinstance(embedder, Embedder)
+        or not isinstance(embedder.model_id, str)
+        or not callable(embedder.embed)
     ):
         raise ConfigError(
             f"embedder must have a str `model_id` and an `embed` method, got {type(embedder).__name__}: "
