@@ -335,7 +335,7 @@ class SemanticCache:
         """
         ttl = self.config.default_ttl if ttl is None else ttl
         if self._searching_storage:
-            vector = attempt.vector
+            vector = self._vector_for(attempt)
             if vector is None:
                 return None
             return BackendEntry(
@@ -461,7 +461,6 @@ class SemanticCache:
         attempt = _Attempt(canon, namespace, self._partition(canon, namespace, "engine"), time.perf_counter())
         parsed = reply.parsed
         dump = getattr(parsed, "model_dump", None)
-        self._vector_for(attempt)
         pending = self._store(
             attempt,
             None,

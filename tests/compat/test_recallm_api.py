@@ -238,3 +238,14 @@ def test_recallms_names_are_exported():
     assert pllm.StorageBackend is StorageBackend and pllm.SearchResult is SearchResult
     with pytest.raises(ConfigError, match="StorageBackend subclass"):
         SemanticCache(storage={})
+
+
+def test_the_engine_path_uses_a_storage_backend_too(resume_dir):
+    storage = DictBackend()
+    cache = SemanticCache(storage=storage, config=CacheConfig(threshold=0.95), embedder=OneText())
+    with pllm.resume_directory(resume_dir, semantic_cache=cache) as orch:
+        first = orch.agent("a").get_msg_state().ask_llm("What is the capital of Italy?")
+        second = orch.agent("b").get_msg_state().ask_llm("What is the capital of Italy?")
+        assert (first.source, second.source) == ("live", "exact")
+        assert second.final_answer == first.final_answer
+    assert storage.log == ["search", "store", "search"]
