@@ -199,8 +199,14 @@ def test_memoize_example_replays_its_random_draw_on_the_second_run(tmp_path, mon
     assert answer and second.strip().splitlines()[-1] == answer
 
 
+# The README's "to switch to the Batch API, simply change strategy="sync" to strategy="batch"".
+README_BATCH = README_QUICKSTART.replace('strategy="sync"', 'strategy="batch"')
+
+
 @pytest.mark.parametrize(
-    "source", [README_QUICKSTART, DOCS_INDEX, SIMPLEST_AGENT], ids=["readme", "index", "agent"]
+    "source",
+    [README_QUICKSTART, README_BATCH, DOCS_INDEX, SIMPLEST_AGENT],
+    ids=["readme", "readme-batch", "index", "agent"],
 )
 def test_one_shot_examples_are_answered_then_resumed(source, tmp_path, monkeypatch):
     first, calls1 = run_example(source, tmp_path, monkeypatch)
