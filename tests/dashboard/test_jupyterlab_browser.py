@@ -102,10 +102,17 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Path]]:
             stop_process(server)
 
 
+def own_folder(root: Path, name: str) -> Path:
+    """A folder per test's notebook: its kernel's default resume directory (.pllm beside it) is its own."""
+    folder = root / name
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
 def open_notebook(page, port: int, name: str, cells: int) -> None:
     from playwright.sync_api import expect
 
-    page.goto(f"http://127.0.0.1:{port}/lab/tree/{name}")
+    page.goto(f"http://127.0.0.1:{port}/lab/tree/{name}?reset")  # only this notebook open
     expect(page.locator(".jp-Notebook .jp-Cell")).to_have_count(cells, timeout=120_000)
     expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")).to_have_count(
         1, timeout=120_000
@@ -144,9 +151,9 @@ def test_inline_dashboard_moves_while_memoized_cells_run(lab: tuple[int, Path], 
     from playwright.sync_api import expect
 
     port, root = lab
-    write_notebook(root / "dash.ipynb", CELLS)
+    write_notebook(own_folder(root, "memo") / "dash.ipynb", CELLS)
     page = browser_page
-    open_notebook(page, port, "dash.ipynb", len(CELLS))
+    open_notebook(page, port, "memo/dash.ipynb", len(CELLS))
 
     cells = page.locator(".jp-Notebook .jp-Cell")
     run_cell(page, 0)
@@ -166,7 +173,7 @@ def test_inline_dashboard_moves_while_memoized_cells_run(lab: tuple[int, Path], 
     expect(first.locator('[data-metric="misses"]')).to_have_text("1")
 
     # re-run the notebook in a fresh kernel: the memoized cell is replayed from disk, no call
-    restart_kernel(port, "dash.ipynb")
+    restart_kernel(port, "memo/dash.ipynb")
     expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")).to_have_count(
         1, timeout=120_000
     )
@@ -211,7 +218,11 @@ def watch_while_running(page, dashboard_cell: int, calls_cell: int, shot: str) -
     cells = page.locator(".jp-Notebook .jp-Cell")
     dashboard = cells.nth(dashboard_cell)
     prompt = cells.nth(calls_cell).locator(".jp-InputArea-prompt")
-    expect(prompt).to_have_text("[*]:", timeout=120_000)
+    try:
+        expect(prompt).to_have_text("[*]:", timeout=120_000)
+    except AssertionError:
+        page.screenshot(path=str(ARTIFACTS / f"failed-{shot}"))
+        raise
     counts: list[str] = []
     in_flight: set[str] = set()
     while prompt.inner_text() == "[*]:":
@@ -235,9 +246,9 @@ def test_inline_dashboard_is_live_during_run_all_and_after_a_reload(
     from playwright.sync_api import expect
 
     port, root = lab
-    write_notebook(root / "runall.ipynb", RUN_ALL_CELLS)
+    write_notebook(own_folder(root, "runall") / "runall.ipynb", RUN_ALL_CELLS)
     page = browser_page
-    open_notebook(page, port, "runall.ipynb", len(RUN_ALL_CELLS))
+    open_notebook(page, port, "runall/runall.ipynb", len(RUN_ALL_CELLS))
     cells = page.locator(".jp-Notebook .jp-Cell")
     dashboard = cells.nth(0)
 
@@ -258,7 +269,7 @@ def test_inline_dashboard_is_live_during_run_all_and_after_a_reload(
 
     # a reloaded page, the kernel alive: %pllm_dashboard again shows the session's figures and moves
     page.reload()
-    open_notebook(page, port, "runall.ipynb", len(RUN_ALL_CELLS))
+    open_notebook(page, port, "runall/runall.ipynb", len(RUN_ALL_CELLS))
     for index in (0, 1):
         cells.nth(index).locator(".cm-content").click()
         page.keyboard.press("Control+Enter")
@@ -293,19 +304,22 @@ def test_a_headless_run_saves_a_compact_snapshot_that_a_reopened_notebook_shows(
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     env = {"PLLM_OFFLINE_LATENCY": "0.2"}
     client = nbclient.NotebookClient(
-        nb, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(root)}}
+        nb,
+        timeout=180,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(own_folder(root, "headless"))}},
     )
     with pytest.MonkeyPatch.context() as mp:
         for name, value in env.items():
             mp.setenv(name, value)
         client.execute()
-    path = root / "headless.ipynb"
+    path = root / "headless" / "headless.ipynb"
     nbformat.write(nb, path)
     size = path.stat().st_size
     assert size < 200_000, f"the headless run saved {size} bytes"
 
     page = browser_page
-    open_notebook(page, port, "headless.ipynb", 2)
+    open_notebook(page, port, "headless/headless.ipynb", 2)
     dashboard = page.locator(".jp-Notebook .jp-Cell").nth(0)
     snapshot = dashboard.locator(".pllm-dashboard-static")
     expect(snapshot).to_contain_text("Name a city in Peru", timeout=60_000)
