@@ -14,7 +14,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ProviderError
+from ..errors import ConfigError, ProviderError
 from ..events import LLMCallFinished, LLMCallStarted, snippet
 from ..hashing import stable_hash
 from ..providers import LLMRequest, Message, Provider, ProviderReply, cost_usd
@@ -121,6 +121,12 @@ class Asker:
         kwargs: dict[str, Any],
     ) -> LLMResponse:
         orch = self.orch
+        if orch.closed:
+            raise ConfigError(
+                f"conversation {agent.name!r} belongs to an orchestrator that was closed (the notebook's "
+                f"resume directory changed with %pllm_config or pllm.configure); get it again with "
+                f"pllm.agent({agent.name!r})"
+            )
         state = agent.get_msg_state()
         cache_args = {k: kwargs.pop(k) for k in _CACHE_KWARGS if k in kwargs}
         pace = float(kwargs.pop("replay_pace", None) or orch.replay_pace)
@@ -129,6 +135,14 @@ class Asker:
         model = llm or orch.default_model
         request = build_request(state.copy(), model, instructions, kwargs)
         key, occurrence = self.resume_key(agent, request, (agent.active_salt(), salt))
+        state.note_call(
+            {
+                "provider": orch.provider.name,
+                "model": model,
+                "default": llm is None,
+                "params": request.canonical()["params"],
+            }
+        )
         label = agent.active_label()
         if not orch.ignore_cache:
             record = orch.store.call_for_resume_key(key)

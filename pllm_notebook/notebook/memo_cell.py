@@ -14,17 +14,21 @@ from __future__ import annotations
 
 import ast
 import json
+import sys
 import time
+import types
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..engine.memo_core import RunWatch
 from ..errors import StoreError
 from ..events import MemoHit, MemoMiss, MemoSkipped, MemoStored
-from ..hashing import stable_hash
 from ..store import MemoRecord
 from .capture import ReplayedResult, capture_outputs, flush_inline_figures, from_json, replay_outputs, to_json
 from .cell_analysis import CellNames, analyze_cell
-from .fingerprint import Unfingerprintable, fingerprint
+from .fingerprint import Unfingerprintable, code_module, code_parts, fingerprint, is_local_module
 from .session import NotebookSession
 from .variables import UnstorableVariables, load_variables, store_variables
 
@@ -90,10 +94,15 @@ class _CellRun:
 
     def compute_key(self) -> None:
         from ..engine import Agent, MessageState
+        from ..engine.memo_core import memo_key
 
         namespace = self.shell.user_ns
         fingerprints: dict[str, str] = {}
+        code: dict[str, str] = {}
         agents = set(self.names.agents)
+        attributes: dict[str, list[str]] = {}
+        for base, attr in self.names.attributes:
+            attributes.setdefault(base, []).append(attr)
         for name in self.names.reads:
             if name not in namespace:
                 continue
@@ -101,7 +110,7 @@ class _CellRun:
             if isinstance(value, MessageState | Agent):
                 agents.add(value.name)
             try:
-                fingerprints[name] = fingerprint(value)
+                _add_input(name, value, attributes.get(name, ()), fingerprints, code)
             except Unfingerprintable as exc:
                 self.unhashable[name] = str(exc)
         self.inputs = {
@@ -111,20 +120,36 @@ class _CellRun:
             "inputs": fingerprints,
             "vars": self.options.keep_vars,
         }
-        self.key = stable_hash("cell", self.inputs)
+        if code:
+            self.inputs["code"] = code
+        self.key = memo_key("cell", self.inputs)
 
-    def miss_reason(self, stale: str = "") -> str:
-        from ..engine.memo import miss_reason
+    def miss_reason(self, stale: str) -> str:
+        return "--force" if self.options.force else stale
 
-        if self.options.force:
-            return "--force"
-        if stale:
-            return stale
-        previous = self.orch.store.latest_memo(self.label, "cell")
-        if previous is not None and previous.inputs.get("vars") != self.inputs["vars"]:
-            return "--no-vars changed"
-        reason = miss_reason(self.inputs, previous)
-        return "new cell" if reason == "new" else reason
+    def ignored_folders(self) -> list[str]:
+        """Folders whose files are not the cell's data: the resume directory, IPython's and matplotlib's."""
+        folders = [str(self.orch.directory)]
+        profile = getattr(self.shell, "profile_dir", None)
+        if profile is not None:
+            folders.append(profile.location)
+        matplotlib = sys.modules.get("matplotlib")
+        if matplotlib is not None:
+            folders += [matplotlib.get_configdir(), matplotlib.get_cachedir()]
+        return folders
+
+    def local_modules(self) -> dict[str, Path]:
+        """The local modules (files beside the notebook, editable projects) the cell imported or took
+        functions from: checked by content at lookup, since the key could not see them."""
+        found: dict[str, Path] = {}
+        for name in self.names.assigns:
+            value = self.shell.user_ns.get(name)
+            module_name = value.__name__ if isinstance(value, types.ModuleType) else code_module(value)
+            module = sys.modules.get(module_name or "")
+            path = getattr(module, "__file__", None)
+            if module_name and module_name != "__main__" and path and is_local_module(module_name):
+                found[module_name] = Path(path).resolve()
+        return found
 
     # -- hit ---------------------------------------------------------------------------------------
 
@@ -157,6 +182,9 @@ class _CellRun:
         restored.apply(self.shell.user_ns)
         calls = f", {n_calls} LLM call{'s' * (n_calls != 1)}" if n_calls else ""
         self.note(f"memo hit: replayed (saved {duration:.2f} s{calls})")
+        written = payload.get("depends", {}).get("written")
+        if written:
+            self.note(f"not rewritten by the replay: {', '.join(written)} (the run wrote them)")
         result = next((o for o in outputs if o["type"] == "result"), None)
         replay_outputs(self.shell, [o for o in outputs if o["type"] != "result"])
         self.orch.emit(
@@ -208,6 +236,7 @@ class _CellRun:
         try:
             with (
                 orch.recording() as log,
+                RunWatch(log, ()).watching() as watch,
                 orch.scope(self.label, self.options.salt),
                 capture_outputs(self.shell) as outputs,
             ):
@@ -229,11 +258,17 @@ class _CellRun:
             data, metadata = self.shell.display_formatter.format(value)
             outputs.append({"type": "result", "data": data, "metadata": metadata})
         if storable:
-            self._store(log, outputs, before, duration)
+            watch.ignore_also(self.ignored_folders())
+            self._store(log, outputs, before, duration, watch.dependencies(self.local_modules()))
         return value if has_result else None
 
     def _store(
-        self, log: Any, outputs: list[dict[str, Any]], before: dict[str, str], duration: float
+        self,
+        log: Any,
+        outputs: list[dict[str, Any]],
+        before: dict[str, str],
+        duration: float,
+        depends: dict[str, Any],
     ) -> None:
         from ..engine.recording import encode_ops
 
@@ -262,6 +297,7 @@ class _CellRun:
             "vars": variables,
             "touched": {n: before.get(n, "") for n in sorted(touched)},
             "title": self.title,
+            "depends": depends,
         }
         record = MemoRecord(
             key=self.key,
@@ -284,16 +320,41 @@ class _CellRun:
         self.note(f"not stored: {reason}")
 
 
+def _add_input(
+    name: str, value: Any, attributes: Iterable[str], fingerprints: dict[str, str], code: dict[str, str]
+) -> None:
+    """Put one value the cell reads into its key: the user's code by name in ``code`` (a local module by
+    the attributes the cell reads of it), the rest by content in ``fingerprints``."""
+    if isinstance(value, types.ModuleType) and is_local_module(value.__name__) and attributes:
+        for attr in attributes:
+            if hasattr(value, attr):
+                member = getattr(value, attr)
+                parts, data = code_parts(member)
+                code.update(parts)
+                if data is not None:
+                    code[f"{value.__name__}.{attr}"] = fingerprint(data)
+        return
+    parts, data = code_parts(value)
+    code.update(parts)
+    if data is not None:
+        fingerprints[name] = fingerprint(data)
+
+
 def run_memoized(shell: Any, session: NotebookSession, cell: str, options: CellOptions) -> Any:
-    """Replay the cell if its key is stored (and still valid), else run it and store what it did."""
+    """Replay the cell if its key is stored (and what the run depended on still holds), else run it and
+    store what it did."""
+    from ..engine.memo_core import lookup
+
     __tracebackhide__ = True
     run = _CellRun(shell, session, cell, options)
     run.compute_key()
     stale = ""
     if not options.force and not run.unhashable:
-        record = run.orch.store.memo(run.key)
-        if record is not None:
-            stale, result = run.try_replay(record)
+        found = lookup(run.orch, run.key, "cell", run.label, run.inputs)
+        if found.record is not None:
+            stale, result = run.try_replay(found.record)
             if not stale:
                 return result
+        else:
+            stale = "new cell" if found.reason == "new" else found.reason
     return run.run_and_store(run.miss_reason(stale))
