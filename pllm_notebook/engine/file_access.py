@@ -26,7 +26,7 @@ from typing import Any
 __all__ = ["FileAccess", "changed_file", "file_stamp", "library_roots", "stored_path", "watch_files"]
 
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
-_SYSTEM_ROOTS = ("/proc", "/sys", "/dev")
+_SYSTEM_ROOTS = ("/proc", "/sys", "/dev", "/run", "/etc", "/usr", "/lib")
 _active: list[FileAccess] = []
 _install_lock = threading.Lock()
 _installed = False
@@ -71,7 +71,7 @@ class FileAccess:
 
     def user_files(self, paths: Iterable[str], ignore: Iterable[str | os.PathLike[str]]) -> list[Path]:
         """The regular files among ``paths`` that are the user's data: not Python sources or compiled
-        code, not under the interpreter, the installed packages, ``ignore`` or ``/proc``-like folders."""
+        code, not under the interpreter, the installed packages, ``ignore`` or system folders (``/proc``, ``/usr``, ``/etc``...)."""
         roots = (*library_roots(), *_SYSTEM_ROOTS, *(os.path.realpath(p) for p in ignore))
         found: dict[Path, None] = {}
         for raw in paths:

@@ -159,4 +159,3 @@ def test_a_miss_in_a_copied_folder_names_its_real_cause(runs):
         assert refused in note, (run, note)
         assert "salt changed" not in note and "threshold" not in note
     assert last_json(runs["copy_edited"]["report"])["rows"] == ["a,b", "1,2", "3,4"]
-
