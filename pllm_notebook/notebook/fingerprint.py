@@ -221,9 +221,21 @@ def _used_globals(code: types.CodeType, namespace: dict[str, Any], depth: int) -
                 value.__name__,
                 {a: _fingerprint(getattr(value, a), depth + 1) for a in sorted(names) if hasattr(value, a)},
             )
-        else:
+        elif namespace.get("__name__") == "__main__":
             used[name] = _fingerprint(value, depth + 1)
+        else:
+            used[name] = _module_global(value, depth)
     return used
+
+
+def _module_global(value: Any, depth: int) -> str:
+    """A global of a local module: by content, or by type if it has none (a connection, a lock), so a
+    module holding one does not keep every cell that calls into it from being memoized."""
+    try:
+        return _fingerprint(value, depth + 1)
+    except Unfingerprintable:
+        kind = type(value)
+        return stable_hash("unfingerprintable", kind.__module__, kind.__qualname__)
 
 
 def _function(value: types.FunctionType, depth: int) -> str:

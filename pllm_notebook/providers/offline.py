@@ -2,7 +2,9 @@
 
 It is not a language model. It answers in the shape of one: a few sentences that depend on the prompt and
 on a random draw (so two live calls differ, as they would with a real model), after a configurable delay
-(``PLLM_OFFLINE_LATENCY`` seconds, default 1.0), with token counts in the usual ratio.
+(``PLLM_OFFLINE_LATENCY`` seconds, default 1.0), with token counts in the usual ratio. Its models are
+``offline-small`` (the default) and ``offline-large`` (priced like a large hosted model); any other name is
+accepted and answered the same way.
 """
 
 from __future__ import annotations
