@@ -13,10 +13,11 @@ import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..hashing import stable_hash
+from ..hashing import hash_prefix, stable_hash, stable_hash_after
 from ..store import MemoRecord, ResumeStore
 from .file_access import FileAccess, changed_file, file_stamp, stored_path, watch_files
 from .recording import MutationLog
@@ -30,10 +31,16 @@ _PACKAGE_DIR = Path(__file__).resolve().parents[1]
 _PART_NOTES = {"source": "source changed", "salt": "salt changed", "vars": "--no-vars changed"}
 
 
+@lru_cache(maxsize=4096)
+def _block_key_prefix(agent: str, source: str, salt: str) -> bytes:
+    """The fixed part of a block's key, encoded once per block, agent and salt (a hit hashes the rest)."""
+    return hash_prefix("block", agent, source, salt)
+
+
 def memo_key(kind: str, inputs: dict[str, Any], agent: str = "") -> str:
     """The key of a block (agent, source, salt, conversation) or of a cell (all its inputs)."""
     if kind == "block":
-        return stable_hash("block", agent, inputs["source"], inputs["salt"], inputs["state"])
+        return stable_hash_after(_block_key_prefix(agent, inputs["source"], inputs["salt"]), inputs["state"])
     return stable_hash(kind, inputs)
 
 
