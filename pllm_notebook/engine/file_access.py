@@ -74,7 +74,7 @@ class FileAccess:
         code, not under the interpreter, the installed packages, ``ignore`` or system folders (``/proc``, ``/usr``, ``/etc``...)."""
         roots = (*library_roots(), *_SYSTEM_ROOTS, *(os.path.realpath(p) for p in ignore))
         found: dict[Path, None] = {}
-        for raw in paths:
+        for raw in list(paths):
             real = os.path.realpath(raw)
             if real.endswith((".py", ".pyc")) or _under(real, roots):
                 continue

@@ -166,6 +166,8 @@ def is_local_module(name: str) -> bool:
     found = _local_modules.get(name)
     if found is None:
         module = sys.modules.get(name)
+        if module is None:
+            return name == "__main__"
         path = getattr(module, "__file__", None)
         if name == "__main__":
             found = True

@@ -3,8 +3,8 @@
 It is not a language model. It answers in the shape of one: a few sentences that depend on the prompt and
 on a random draw (so two live calls differ, as they would with a real model), after a configurable delay
 (``PLLM_OFFLINE_LATENCY`` seconds, default 1.0), with token counts in the usual ratio. Its models are
-``offline-small`` (the default) and ``offline-large`` (priced like a large hosted model); any other name is
-accepted and answered the same way.
+``offline-small`` (the default, or ``PLLM_OFFLINE_MODEL``) and ``offline-large`` (priced like a large
+hosted model); any other name is accepted and answered the same way.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ class OfflineProvider(Provider):
         env = os.environ.get("PLLM_OFFLINE_LATENCY")
         self.latency_s = float(latency_s if latency_s is not None else (env if env is not None else 1.0))
         self._random = random.Random(seed)
+        self.default_model = os.environ.get("PLLM_OFFLINE_MODEL") or self.default_model
 
     def complete(self, request: LLMRequest) -> ProviderReply:
         if self.latency_s > 0:

@@ -330,3 +330,17 @@ def test_configure_keeps_conversations_or_says_how_to_get_a_fresh_one(tmp_path, 
             conv.ask_llm("Still there?")
     finally:
         pllm.configure(**{"llm": None, **before})
+
+
+def test_a_block_misses_when_the_provider_or_the_model_from_the_environment_changed(resume_dir, monkeypatch):
+    from pllm_notebook.providers.offline import OfflineProvider
+
+    class OtherVendor(OfflineProvider):
+        name = "other-vendor"
+
+    run_block(resume_dir)
+    monkeypatch.setenv("PLLM_OFFLINE_MODEL", "offline-large")
+    _, source, stats = run_block(resume_dir)
+    assert (source, stats.last_miss_reason) == ("live", "model changed: offline-small -> offline-large")
+    _, _, stats = run_block(resume_dir, provider=OtherVendor(latency_s=0))
+    assert (stats.memo_misses, stats.last_miss_reason) == (1, "provider changed: offline -> other-vendor")
