@@ -279,6 +279,18 @@ def _members(value: type) -> dict[str, Any]:
     return found
 
 
+def _class_data(value: type, depth: int) -> dict[str, str]:
+    """A class's own attributes that are not functions (``THRESHOLD = 3`` in the class body)."""
+    members = _members(value)
+    return {
+        name: _module_global(member, depth)
+        for name, member in sorted(vars(value).items())
+        if not name.startswith("__")
+        and name not in members
+        and not isinstance(member, staticmethod | classmethod | property)
+    }
+
+
 def _class(value: type, depth: int) -> str:
     if not is_local_module(value.__module__):
         return stable_hash("class", value.__module__, value.__qualname__, _version(value.__module__))
@@ -288,7 +300,7 @@ def _class(value: type, depth: int) -> str:
     try:
         members = {k: _function(v, depth + 1) for k, v in _members(value).items()}
         bases = [_class(b, depth + 1) for b in value.__bases__ if b is not object]
-        return stable_hash("main_class", value.__qualname__, members, bases)
+        return stable_hash("main_class", value.__qualname__, members, bases, _class_data(value, depth))
     finally:
         _in_progress.discard(id(value))
 
@@ -339,7 +351,8 @@ def code_parts(value: Any) -> tuple[dict[str, str], Any]:
     label = code_label(value)
     if label is not None and isinstance(value, type):
         parts = {f"{label}.{name}": _function(f, 1) for name, f in _members(value).items()}
-        parts[label] = stable_hash("class_bases", [_class(b, 1) for b in value.__bases__ if b is not object])
+        bases = [_class(b, 1) for b in value.__bases__ if b is not object]
+        parts[label] = stable_hash("class_body", bases, _class_data(value, 1))
         return parts, None
     if label is not None:
         return {label: _function(value, 0)}, None

@@ -135,3 +135,17 @@ def test_local_module_code_is_fingerprinted_transitively_and_libraries_by_versio
 def test_attributes_read_on_names_are_found():
     names = analyze_cell("import os\nx = helpers.summarize(data) + os.sep\nhelpers.PREFIX")
     assert names.attributes == (("helpers", "summarize"), ("helpers", "PREFIX"))
+
+
+def test_a_notebook_class_counts_method_by_method_and_by_its_constants():
+    from pllm_notebook.notebook.fingerprint import code_parts
+
+    def make(limit: int, step: int) -> type:
+        namespace = {"__name__": "__main__"}
+        exec(f"class Cfg:\n    LIMIT = {limit}\n    def step(self):\n        return {step}\n", namespace)
+        return namespace["Cfg"]
+
+    base = code_parts(make(3, 1))[0]
+    assert sorted(base) == ["Cfg", "Cfg.step"]
+    assert [k for k, v in code_parts(make(4, 1))[0].items() if base[k] != v] == ["Cfg"]
+    assert [k for k, v in code_parts(make(3, 2))[0].items() if base[k] != v] == ["Cfg.step"]
