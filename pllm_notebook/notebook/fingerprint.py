@@ -16,14 +16,24 @@ import os
 import pickle
 import sys
 import types
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from ..engine.file_access import library_roots
 from ..hashing import CanonicalEncodingError, stable_hash
 from .references import ContentPickler, dumps
 
-__all__ = ["Unfingerprintable", "code_label", "code_module", "code_parts", "fingerprint", "is_local_module"]
+__all__ = [
+    "Unfingerprintable",
+    "code_label",
+    "code_module",
+    "code_parts",
+    "fingerprint",
+    "is_local_module",
+    "local_module_files",
+]
 
 _PRIMITIVES = frozenset({str, int, float, bool, bytes, type(None)})
 _MAX_DEPTH = 50
@@ -333,6 +343,24 @@ def code_module(value: Any) -> str | None:
     if isinstance(value, types.FunctionType | type):
         return getattr(value, "__module__", None)
     return None
+
+
+def local_module_files(values: Iterable[Any]) -> dict[str, Path]:
+    """The source files of the local modules ``values`` are or come from, and of the local modules those
+    import (by module or by name), transitively; ``__main__`` is not one."""
+    found: dict[str, Path] = {}
+    pending = list(values)
+    while pending:
+        value = pending.pop()
+        name = value.__name__ if isinstance(value, types.ModuleType) else code_module(value)
+        if not name or name in found or name == "__main__" or not is_local_module(name):
+            continue
+        module = sys.modules.get(name)
+        path = getattr(module, "__file__", None)
+        if path:
+            found[name] = Path(path).resolve()
+            pending.extend(vars(module).values())
+    return found
 
 
 def code_parts(value: Any) -> tuple[dict[str, str], Any]:

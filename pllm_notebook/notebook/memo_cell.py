@@ -28,7 +28,7 @@ from ..events import MemoHit, MemoMiss, MemoSkipped, MemoStored
 from ..store import MemoRecord
 from .capture import ReplayedResult, capture_outputs, flush_inline_figures, from_json, replay_outputs, to_json
 from .cell_analysis import CellNames, analyze_cell
-from .fingerprint import Unfingerprintable, code_module, code_parts, fingerprint, is_local_module
+from .fingerprint import Unfingerprintable, code_parts, fingerprint, is_local_module, local_module_files
 from .session import NotebookSession
 from .variables import UnstorableVariables, load_variables, store_variables
 
@@ -140,16 +140,8 @@ class _CellRun:
 
     def local_modules(self) -> dict[str, Path]:
         """The local modules (files beside the notebook, editable projects) the cell imported or took
-        functions from: checked by content at lookup, since the key could not see them."""
-        found: dict[str, Path] = {}
-        for name in self.names.assigns:
-            value = self.shell.user_ns.get(name)
-            module_name = value.__name__ if isinstance(value, types.ModuleType) else code_module(value)
-            module = sys.modules.get(module_name or "")
-            path = getattr(module, "__file__", None)
-            if module_name and module_name != "__main__" and path and is_local_module(module_name):
-                found[module_name] = Path(path).resolve()
-        return found
+        code from, and those they import: checked by content at lookup, since the key could not see them."""
+        return local_module_files(self.shell.user_ns.get(name) for name in self.names.assigns)
 
     # -- hit ---------------------------------------------------------------------------------------
 

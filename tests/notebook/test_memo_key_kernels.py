@@ -1,9 +1,10 @@
 """What a ``%%memoize`` key covers beyond the cell's own source, in real kernels (restart and run all).
 
 One working folder holds a notebook, a local module ``helpers.py`` (and ``loaded.py``, imported inside a
-memoized cell) and a data file. The notebook runs twice unchanged, then once with the default model, the
-local module, a notebook class's method, the function behind a partial and the data file edited. Then the
-folder is copied and run where the integrity key differs, to check that a miss names its real cause.
+memoized cell, which imports ``deeper.py``) and a data file. The notebook runs twice unchanged, then once
+with the default model, the local modules, a notebook class's method, the function behind a partial and the
+data file edited. Then the folder is copied and run where the integrity key differs, to check that a miss
+names its real cause.
 """
 
 from __future__ import annotations
@@ -80,7 +81,8 @@ def _write_sources(folder: Path, edited: bool) -> None:
             "x * factor", "x * factor + 0"
         )
     (folder / "helpers.py").write_text(helpers)
-    (folder / "loaded.py").write_text("VALUE = 'edited value'\n" if edited else "VALUE = 1\n")
+    (folder / "loaded.py").write_text("import deeper\n\nVALUE = deeper.VALUE\n")
+    (folder / "deeper.py").write_text("VALUE = 'edited value'\n" if edited else "VALUE = 1\n")
     (folder / "data.csv").write_text("a,b\n1,2\n3,4\n" if edited else "a,b\n1,2\n")
 
 
@@ -136,7 +138,7 @@ def test_edited_local_code_misses_and_names_what_changed(runs):
     assert "(helpers.summarize changed)" in notes(edited["summary"])[0]
     assert "(Model.fit changed)" in notes(edited["method"])[0]
     assert "(helpers.scale changed)" in notes(edited["partial"])[0]
-    assert "(module loaded changed)" in notes(edited["imports"])[0]
+    assert "(module deeper changed)" in notes(edited["imports"])[0], "a module the imported one imports"
     report = last_json(edited["report"])
     assert (report["summary"], report["fitted"], report["scaled"], report["loaded"]) == (
         "n=30",
