@@ -30,6 +30,17 @@ def _median_ms(samples: list[float]) -> str:
     )
 
 
+def _memo_hits(ip, cell: str, repeats: int) -> list[float]:
+    """Run ``cell`` memoized once (stored), then time ``repeats`` hits on it."""
+    ip.run_cell_magic("memoize", "--quiet", cell)
+    hits = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        ip.run_cell_magic("memoize", "--quiet", cell)
+        hits.append(time.perf_counter() - started)
+    return hits
+
+
 def bench_hit_overhead(repeats: int) -> None:
     """Time ``%%memoize`` hits on a cell that reads a 1M-row frame, in an in-process IPython shell."""
     import numpy as np
@@ -63,12 +74,8 @@ def bench_hit_overhead(repeats: int) -> None:
         cell = "mean_score = float(df['score'].mean())\nmean_score"
         for name, frame in frames.items():
             ip.user_ns["df"] = frame
-            ip.run_cell_magic("memoize", "--quiet", cell)
-            hits, prints = [], []
-            for _ in range(repeats):
-                started = time.perf_counter()
-                ip.run_cell_magic("memoize", "--quiet", cell)
-                hits.append(time.perf_counter() - started)
+            hits = _memo_hits(ip, cell, repeats)
+            prints = []
             for _ in range(repeats):
                 started = time.perf_counter()
                 fingerprint(frame)
@@ -132,12 +139,9 @@ def bench_key_checks(repeats: int) -> None:
                 "reads 20 files": "rows = [len(open(f'data_{i}.csv').read()) for i in range(20)]",
             }
             for name, cell in cells.items():
-                ip.run_cell_magic("memoize", "--quiet", cell)
-                hits, runs = [], []
+                hits = _memo_hits(ip, cell, repeats)
+                runs = []
                 for _ in range(repeats):
-                    started = time.perf_counter()
-                    ip.run_cell_magic("memoize", "--quiet", cell)
-                    hits.append(time.perf_counter() - started)
                     started = time.perf_counter()
                     exec(compile(cell, "<cell>", "exec"), ip.user_ns)
                     runs.append(time.perf_counter() - started)
