@@ -136,12 +136,14 @@ class Asker:
         request = build_request(state.copy(), model, instructions, kwargs)
         key, occurrence = self.resume_key(agent, request, (agent.active_salt(), salt))
         state.note_call(
-            {
-                "provider": orch.provider.name,
-                "model": model,
-                "default": llm is None,
-                "params": request.canonical()["params"],
-            }
+            orch.redact(
+                {
+                    "provider": orch.provider.name,
+                    "model": model,
+                    "default": llm is None,
+                    "params": request.canonical()["params"],
+                }
+            )
         )
         label = agent.active_label()
         if not orch.ignore_cache:
