@@ -11,7 +11,7 @@ from ..errors import IntegrityError, StoreError
 from ..events import MemoHit, MemoMiss, MemoSkipped, MemoStored
 from ..store import MemoRecord
 from .block_source import block_identity
-from .memo_core import RunWatch, lookup, memo_key
+from .memo_core import RunWatch, lookup, machinery_folders, memo_key
 from .recording import MutationLog, call_ids, decode_ops, encode_ops
 
 if TYPE_CHECKING:
@@ -102,7 +102,7 @@ class Memo:
         orch.emit(MemoMiss(key=self.key, label=self.label, agent=self.agent.name, reason=reason))
         self._log = MutationLog()
         state._attach(self._log)
-        self._watch = RunWatch(self._log, ignore=[orch.directory])
+        self._watch = RunWatch(self._log, ignore=machinery_folders(orch))
         self._watching = self._watch.watching()
         self._watching.__enter__()
         self._started = time.perf_counter()

@@ -10,6 +10,7 @@ differs least from the current key, part by part, or the integrity check that re
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,7 +26,15 @@ from .recording import MutationLog
 if TYPE_CHECKING:
     from .orchestrator import Orchestrator
 
-__all__ = ["Lookup", "RunWatch", "lookup", "memo_key", "miss_reason", "stale_dependency"]
+__all__ = [
+    "Lookup",
+    "RunWatch",
+    "lookup",
+    "machinery_folders",
+    "memo_key",
+    "miss_reason",
+    "stale_dependency",
+]
 
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]
 _PART_NOTES = {"source": "source changed", "salt": "salt changed", "vars": "--no-vars changed"}
@@ -117,6 +126,20 @@ def lookup(orch: Orchestrator, key: str, kind: str, label: str, inputs: dict[str
         return Lookup(None, miss_reason(orch.store, key, kind, label, inputs))
     stale = stale_dependency(record.payload.get("depends", {}), orch)
     return Lookup(None, stale) if stale else Lookup(record)
+
+
+def machinery_folders(orch: Orchestrator) -> list[Path]:
+    """Folders whose files the package itself reads during a run, not the user's code: the resume
+    directory and the semantic cache's embedding model (loaded on its first lookup, maybe in a cell)."""
+    folders = [orch.directory]
+    embedder = getattr(orch.cache, "embedder", None)
+    model_path = getattr(embedder, "model_path", None)
+    if isinstance(model_path, Path):
+        folders.append(model_path)
+    fastembed_cache = os.environ.get("FASTEMBED_CACHE_PATH")
+    if fastembed_cache:
+        folders.append(Path(fastembed_cache))
+    return folders
 
 
 class RunWatch:

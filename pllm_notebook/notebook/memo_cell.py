@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..engine.memo_core import RunWatch
+from ..engine.memo_core import RunWatch, machinery_folders
 from ..errors import StoreError
 from ..events import MemoHit, MemoMiss, MemoSkipped, MemoStored
 from ..store import MemoRecord
@@ -128,8 +128,9 @@ class _CellRun:
         return "--force" if self.options.force else stale
 
     def ignored_folders(self) -> list[str]:
-        """Folders whose files are not the cell's data: the resume directory, IPython's and matplotlib's."""
-        folders = [str(self.orch.directory)]
+        """Folders whose files are not the cell's data: the package's (resume directory, embedding model),
+        IPython's and matplotlib's."""
+        folders = [str(p) for p in machinery_folders(self.orch)]
         profile = getattr(self.shell, "profile_dir", None)
         if profile is not None:
             folders.append(profile.location)
