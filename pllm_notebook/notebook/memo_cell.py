@@ -1,8 +1,10 @@
 """One ``%%memoize`` execution: compute the cell's key, then replay a stored run or run and store it.
 
 The key is a canonical hash of the cell's normalised source (its syntax tree, so comments and spacing do
-not count), the salt, a fingerprint of every value the cell reads but does not define, the conversations
-it names, and whether variables are kept. A stored run also lists every conversation the cell changed with
+not count), the salt, a fingerprint of every value the cell reads but does not define, the user's code it
+reads (by name: ``helpers.summarize``), the conversations it names, and whether variables are kept. Lookup,
+the checks of what a stored run depended on (models, files read, local modules imported) and miss reasons
+are the memo core's (``engine/memo_core.py``); this module adapts them to a cell. A stored run also lists every conversation the cell changed with
 its content before the run; a replay happens only if those still match, so a cell that reaches an agent in
 a way the key cannot see still never replays onto a different conversation.
 
