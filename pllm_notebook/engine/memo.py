@@ -102,6 +102,7 @@ class Memo:
         orch.emit(MemoMiss(key=self.key, label=self.label, agent=self.agent.name, reason=reason))
         self._log = MutationLog()
         state._attach(self._log)
+        orch.userdata._attach(self._log)
         self._watch = RunWatch(self._log, ignore=machinery_folders(orch))
         self._watching = self._watch.watching()
         self._watching.__enter__()
@@ -121,9 +122,10 @@ class Memo:
             )
             return False
         log_ = self._log
-        self.agent.get_msg_state()._detach(log_)
-        self._watching.__exit__(None, None, None)
         orch = self.agent.orchestrator
+        self.agent.get_msg_state()._detach(log_)
+        orch.userdata._detach(log_)
+        self._watching.__exit__(None, None, None)
         if exc_type is not None:
             orch.emit(
                 MemoSkipped(
