@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 from collections.abc import Iterable, Iterator
@@ -218,3 +219,21 @@ class MessageState:
         (``temperature``, ``max_tokens``, ``structured_output``, ``stream``, ...) go to the provider.
         """
         return self._agent._ask(self, docs, instructions=instructions, llm=llm, salt=salt, **kwargs)
+
+    async def ask_llm_async(
+        self,
+        *docs: Any,
+        instructions: str | None = None,
+        llm: str | None = None,
+        salt: Any = None,
+        **kwargs: Any,
+    ) -> LLMResponse:
+        """:meth:`ask_llm` for ``async`` code: ``answer = await conv.ask_llm_async(...)``.
+
+        The prompt and the answer are appended when it is called (so the conversation's order is the order
+        of the calls, as with ``ask_llm``); awaiting it waits for the answer in a worker thread, leaving the
+        event loop free. With the concurrent strategy several asks gathered together run at once.
+        """
+        response = self.ask_llm(*docs, instructions=instructions, llm=llm, salt=salt, **kwargs)
+        await asyncio.to_thread(response.resolve)
+        return response

@@ -31,6 +31,7 @@ __all__ = [
     "code_module",
     "code_parts",
     "fingerprint",
+    "global_names",
     "is_local_module",
     "local_module_files",
 ]
@@ -155,12 +156,12 @@ def _code(code: types.CodeType) -> str:
     return found
 
 
-def _global_names(code: types.CodeType) -> set[str]:
+def global_names(code: types.CodeType) -> set[str]:
     """Names a function's code (and the code nested in it) may look up as globals or attributes."""
     names = set(code.co_names)
     for const in code.co_consts:
         if isinstance(const, types.CodeType):
-            names |= _global_names(const)
+            names |= global_names(const)
     return names
 
 
@@ -221,7 +222,7 @@ _in_progress: set[int] = set()
 def _used_globals(code: types.CodeType, namespace: dict[str, Any], depth: int) -> dict[str, str]:
     """The fingerprints of the globals a function may read; a local module it reads counts by the
     attributes the code names (``helpers.clean`` by ``clean``'s code), a library module by name."""
-    names = _global_names(code)
+    names = global_names(code)
     used = {}
     for name in sorted(names):
         if name not in namespace:
