@@ -141,9 +141,6 @@ class _CellRun:
             self.inputs["code"] = code
         self.key = memo_key("cell", self.inputs)
 
-    def miss_reason(self, stale: str) -> str:
-        return "--force" if self.options.force else stale
-
     def ignored_folders(self) -> list[str]:
         """Folders whose files are not the cell's data: the package's (resume directory, embedding model),
         IPython's and matplotlib's."""
@@ -194,13 +191,13 @@ class _CellRun:
         saved = max(0.0, duration - (time.perf_counter() - self.began))
         calls = f", {n_calls} LLM call{'s' * (n_calls != 1)}" if n_calls else ""
         self.note(f"memo hit: replayed (saved {saved:.2f} s{calls})")
-        written = payload.get("depends", {}).get("written")
-        if written:
-            self.note(f"not rewritten by the replay: {', '.join(written)} (the run wrote them)")
         if restored.skipped:
             self.note(f"not restored: {_named(restored.skipped)} (not stored by the run)")
         if rebound:
             self.note(f"rebound {', '.join(map(repr, rebound))}: the stored value could not be put in place")
+        written = payload.get("depends", {}).get("written")
+        if written:
+            self.note(f"not rewritten by the replay: {', '.join(written)} (the run wrote them)")
         result = next((o for o in outputs if o["type"] == "result"), None)
         widgets = result is not None and WIDGET_VIEW in result["data"]
         if replay_outputs(self.shell, [o for o in outputs if o["type"] != "result"]) or widgets:
@@ -441,16 +438,16 @@ def _lookup(
 
     run = _CellRun(shell, session, cell, options)
     run.compute_key()
-    stale = ""
-    if not options.force and not run.unhashable:
-        found = lookup(run.orch, run.key, "cell", run.label, run.inputs)
-        if found.record is not None:
-            stale, result = run.try_replay(found.record)
-            if not stale:
-                return run, "", result
-        else:
-            stale = "new cell" if found.reason == "new" else found.reason
-    return run, run.miss_reason(stale), None
+    if options.force:
+        return run, "--force", None
+    if run.unhashable:
+        name, why = next(iter(run.unhashable.items()))
+        return run, f"input {name!r} cannot be fingerprinted ({why})", None
+    found = lookup(run.orch, run.key, "cell", run.label, run.inputs)
+    if found.record is None:
+        return run, "new cell" if found.reason == "new" else found.reason, None
+    stale, result = run.try_replay(found.record)
+    return run, stale, result
 
 
 def run_memoized(shell: Any, session: NotebookSession, cell: str, options: CellOptions) -> Any:
