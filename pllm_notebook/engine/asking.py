@@ -14,11 +14,12 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ProviderError
+from ..errors import MissingAPIKeyError, ProviderError
 from ..events import LLMCallFinished, LLMCallStarted, snippet
 from ..hashing import stable_hash
 from ..providers import LLMRequest, Message, Provider, ProviderReply, cost_usd
 from ..providers.content import image_part, is_pil_image
+from ..providers.keys import live_call_needs_key
 from ..store import CallRecord
 from .recording import record_extras, response_from_record
 from .response import LLMResponse, ResponseData, Usage
@@ -229,7 +230,10 @@ class Asker:
                 )
                 extra = {"source": hit.kind, "similarity": hit.similarity, "entry_id": hit.entry_id}
             else:
-                reply = self._fetch(provider, request, feed)
+                try:
+                    reply = self._fetch(provider, request, feed)
+                except MissingAPIKeyError as exc:
+                    raise live_call_needs_key(exc, label or orch.cell_label, request.last_user_text) from None
                 latency = time.perf_counter() - start
                 data = self._live_data(reply, request, latency)
                 extra = {"source": "live"}
@@ -251,6 +255,8 @@ class Asker:
             )
             raise
         extra.update(record_extras(data))
+        if orch.cell_label:
+            extra["cell"] = orch.cell_label  # which notebook cell made it, for `pllm-notebook export`
         orch.store.put_call(
             CallRecord(
                 call_id=call_id,

@@ -26,6 +26,7 @@ from .capture import ReplayedResult, capture_outputs, flush_inline_figures, from
 from .cell_analysis import CellNames, analyze_cell
 from .fingerprint import Unfingerprintable, fingerprint
 from .session import NotebookSession
+from .trust_gate import check_trust
 from .variables import UnstorableVariables, load_variables, store_variables
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ class _CellRun:
         self.shell = shell
         self.session = session
         self.options = options
-        self.note = _Note(options.quiet)
+        self.note = _Note(options.quiet or not session.notes)
         self.orch = default_orchestrator()
         self.label = session.current_label()
         self.title = session.remember_title(self.label, cell)
@@ -141,6 +142,9 @@ class _CellRun:
             return f"conversation {changed[0]!r} changed", None
         if payload.get("vars", {}).get("values") and not self.session.restore_vars:
             return "variable restore is off (restore_vars=false)", None
+        untrusted = check_trust(record, self.orch)  # an imported entry's pickles need a trusted signer
+        if untrusted:
+            return untrusted, None
         started = time.perf_counter()
         try:
             ops, n_calls, tokens, cost, duration = replay_summary(record, self.orch.store)

@@ -5,7 +5,12 @@ from __future__ import annotations
 import os
 from typing import Any
 
-__all__ = ["NotebookSession", "restore_vars_default"]
+__all__ = ["NotebookSession", "notes_default", "restore_vars_default"]
+
+
+def notes_default() -> bool:
+    """The one-line ``[pllm]`` notes are on unless ``PLLM_NOTES`` is off (0, false, no, off)."""
+    return os.environ.get("PLLM_NOTES", "").strip().lower() not in ("0", "false", "no", "off")
 
 
 def restore_vars_default() -> bool:
@@ -23,8 +28,11 @@ class NotebookSession:
     def __init__(self, shell: Any) -> None:
         self.shell = shell
         self.restore_vars = restore_vars_default()
+        self.notes = notes_default()
         self.label = ""
         self.titles: dict[str, str] = {}
+        self.labels_run: dict[str, None] = {}
+        """Every cell label this kernel ran, in order (what ``%pllm_export`` exports without a notebook)."""
 
     def start(self) -> None:
         self.shell.events.register("pre_run_cell", self.pre_run_cell)
@@ -35,7 +43,11 @@ class NotebookSession:
     def pre_run_cell(self, info: Any) -> None:
         """IPython's hook before each cell: remember the cell's label."""
         cell_id = getattr(info, "cell_id", None)
+        from ..api import set_cell_label
+
         self.label = f"cell:{cell_id}" if cell_id else f"In[{self.shell.execution_count}]"
+        self.labels_run[self.label] = None
+        set_cell_label(self.label)
 
     def current_label(self) -> str:
         return self.label or f"In[{self.shell.execution_count}]"

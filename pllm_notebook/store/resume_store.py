@@ -26,7 +26,7 @@ from ..events import Event, bus, event_from_record
 from ..redaction import redact
 from .blobs import BlobStore
 from .database import NO_GENERATION, Database
-from .integrity import MemoSigner
+from .integrity import MemoSigner, signer_of_mac
 from .records import CallRecord, MemoRecord
 
 log = logging.getLogger("pllm_notebook")
@@ -81,6 +81,7 @@ def _memo_from_row(row: tuple) -> MemoRecord:
         duration_s=float(row[6] or 0.0),
         created=float(row[7] or 0.0),
         mac=row[8],
+        signer=signer_of_mac(row[8]),
     )
 
 
