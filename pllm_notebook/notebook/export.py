@@ -1,9 +1,10 @@
 """``pllm-notebook export NOTEBOOK.ipynb -o FILE``: one notebook's stored results as a signed bundle.
 
 What goes in is what the notebook's latest run uses, and nothing from other notebooks sharing its
-resume directory: for each code cell (label ``cell:<id>``, from the .ipynb) its newest ``%%memoize``
-entry and every call that entry replays; for a cell with no memo entry, the calls it made (the newest for
-each request, which is what a re-run resumes). ``--cells 3,5`` (code cells counted from 1, or cell ids)
+resume directory: the memo entries its cells stored or replayed, every call those replay, and the calls
+its other cells made or resumed, as the newest kernel run log that ran all of its code cells recorded
+(:mod:`pllm_notebook.store.runs`). A notebook run before run logs existed is found by its cells' labels
+(``cell:<id>``): each cell's newest ``%%memoize`` entry and, for a cell with none, the calls it made. ``--cells 3,5`` (code cells counted from 1, or cell ids)
 and ``--since DATE`` narrow it. The bundle is signed with the user's Ed25519 key (see
 :mod:`pllm_notebook.store.signing`); the format is described in :mod:`pllm_notebook.store.bundle`.
 """
@@ -90,38 +91,86 @@ def parse_since(text: str) -> float:
         ) from None
 
 
-def _selected(store: Any, labels: list[str], since: float | None) -> tuple[list[Any], list[Any]]:
-    """The memo entries and calls the chosen cells' latest run uses."""
+def _memo_calls(store: Any, memo: Any, found: dict[str, Any]) -> None:
     from ..engine.recording import call_ids
 
+    for call_id in call_ids(memo.payload.get("ops", [])):
+        call = store.call(call_id)
+        if call is not None:
+            found[call_id] = call
+
+
+def _from_run(store: Any, run: dict[str, Any], sources: list[str], since: float | None) -> tuple[list, list]:
+    """The memo entries and calls a logged run used for the cells with these sources."""
+    from ..store.runs import source_digest
+
+    last = {cell["source"]: cell for cell in run["cells"]}  # a cell run twice: its latest run counts
+    memos: dict[str, Any] = {}
+    calls: dict[str, Any] = {}
+    for source in sources:
+        cell = last.get(source_digest(source))
+        for key in cell["memos"] if cell else ():
+            memo = store.memo(key)
+            if memo is not None and (since is None or memo.created >= since):
+                memos[key] = memo
+                _memo_calls(store, memo, calls)
+        for call_id in cell["calls"] if cell else ():
+            call = store.call(call_id)
+            if call is not None and (since is None or call.created >= since):
+                calls[call_id] = call
+    return list(memos.values()), sorted(calls.values(), key=lambda c: c.created)
+
+
+def _by_label(store: Any, labels: list[str], since: float | None) -> tuple[list, list]:
+    """The newest memo entry of each labelled cell and its calls; for a cell with none, its calls."""
     memos = []
-    call_list: dict[str, Any] = {}
+    calls: dict[str, Any] = {}
     unmemoized = set()
     for label in labels:
         memo = store.latest_memo(label, "cell")
         if memo is None:
             unmemoized.add(label)
-            continue
-        if since is not None and memo.created < since:
-            continue
-        memos.append(memo)
-        for call_id in call_ids(memo.payload.get("ops", [])):
-            call = store.call(call_id)
-            if call is not None:
-                call_list[call_id] = call
+        elif since is None or memo.created >= since:
+            memos.append(memo)
+            _memo_calls(store, memo, calls)
     for call in store.calls():
         if call.response.get("cell") not in unmemoized or (since is not None and call.created < since):
             continue
         current = store.call_for_resume_key(call.resume_key) if call.resume_key else None
         if current is not None and current.call_id == call.call_id:
-            call_list[call.call_id] = call
-    return memos, sorted(call_list.values(), key=lambda c: c.created)
+            calls[call.call_id] = call
+    return memos, sorted(calls.values(), key=lambda c: c.created)
+
+
+def _selected(
+    store: Any, cells: list[tuple[str, str]], all_sources: list[str] | None, since: float | None
+) -> tuple[list, list]:
+    """What the notebook's latest run used: from the newest run log that ran every one of its code
+    cells (``all_sources``), else (no such log: an older version ran it) by cell label."""
+    from ..store.runs import read_runs, source_digest
+
+    if all_sources is not None:
+        wanted = {source_digest(s) for s in all_sources if s.strip()}
+        for run in read_runs(store.directory):
+            if wanted <= {cell["source"] for cell in run["cells"]}:
+                return _from_run(store, run, [source for _, source in cells], since)
+    return _by_label(store, [f"cell:{cell_id}" for cell_id, _ in cells], since)
 
 
 def export_labels(
-    root: Path, labels: list[str], output: str | Path, *, notebook: str, since: float | None = None
+    root: Path,
+    cells: list[tuple[str, str]],
+    output: str | Path,
+    *,
+    notebook: str,
+    all_sources: list[str] | None = None,
+    since: float | None = None,
 ) -> dict[str, Any]:
-    """Write the signed bundle of the cells labelled ``labels`` in resume directory ``root``."""
+    """Write the signed bundle of ``cells`` (``(id, source)``) stored in resume directory ``root``.
+
+    ``all_sources`` are every code cell's source of the notebook (to find its latest run's log); without
+    them (a kernel that knows no notebook file), cells are found by their ``cell:<id>`` labels.
+    """
     from ..store import ResumeStore
     from ..store.bundle import write_bundle
     from ..store.signing import author_name, load_or_create_author_key
@@ -131,7 +180,7 @@ def export_labels(
     key = load_or_create_author_key()  # before anything else: a missing 'cryptography' fails first
     store = ResumeStore.open(root)
     store.flush()
-    memos, calls = _selected(store, labels, since)
+    memos, calls = _selected(store, cells, all_sources, since)
     return write_bundle(
         Path(output).expanduser(),
         notebook=notebook,
@@ -154,9 +203,14 @@ def export_notebook(
     notebook = Path(notebook).expanduser().resolve()
     cells = notebook_cells(notebook)
     root = Path(directory).expanduser().resolve() if directory else resume_directory_of(notebook, cells)
-    ids = selection.cells if selection.cells is not None else tuple(i for i, _ in cells)
+    chosen = cells if selection.cells is None else [c for c in cells if c[0] in selection.cells]
     return export_labels(
-        root, [f"cell:{i}" for i in ids], output, notebook=notebook.name, since=selection.since
+        root,
+        chosen,
+        output,
+        notebook=notebook.name,
+        all_sources=[source for _, source in cells],
+        since=selection.since,
     )
 
 

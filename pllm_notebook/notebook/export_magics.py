@@ -69,9 +69,9 @@ class ExportMagics(Magics):
             else:
                 if args.cells:
                     raise UsageError("--cells needs the notebook: pass --notebook NAME.ipynb")
-                labels = [label for label in self.session.labels_run if label.startswith("cell:")]
+                cells = [(label[5:], "") for label in self.session.labels_run if label.startswith("cell:")]
                 stated = export_labels(
-                    orch.directory, labels, args.file, notebook="(this kernel)", since=since
+                    orch.directory, cells, args.file, notebook="(this kernel)", since=since
                 )
         except PllmError as exc:
             raise UsageError(str(exc)) from None

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from .run_log import RunLog
+
 __all__ = ["NotebookSession", "notes_default", "restore_vars_default"]
 
 
@@ -33,12 +35,22 @@ class NotebookSession:
         self.titles: dict[str, str] = {}
         self.labels_run: dict[str, None] = {}
         """Every cell label this kernel ran, in order (what ``%pllm_export`` exports without a notebook)."""
+        self.run_log = RunLog()
 
     def start(self) -> None:
+        from ..events import bus
+
         self.shell.events.register("pre_run_cell", self.pre_run_cell)
+        self.shell.events.register("post_run_cell", self.post_run_cell)
+        self._unsubscribe = bus.subscribe(self.run_log)
+        history = getattr(getattr(self.shell, "history_manager", None), "input_hist_raw", None)
+        if history:  # the cell running %load_ext: its pre_run_cell came before we listened
+            self.run_log.start_cell(self.current_label(), history[-1])
 
     def stop(self) -> None:
         self.shell.events.unregister("pre_run_cell", self.pre_run_cell)
+        self.shell.events.unregister("post_run_cell", self.post_run_cell)
+        self._unsubscribe()
 
     def pre_run_cell(self, info: Any) -> None:
         """IPython's hook before each cell: remember the cell's label."""
@@ -48,6 +60,11 @@ class NotebookSession:
         self.label = f"cell:{cell_id}" if cell_id else f"In[{self.shell.execution_count}]"
         self.labels_run[self.label] = None
         set_cell_label(self.label)
+        self.run_log.start_cell(self.label, getattr(info, "raw_cell", "") or "")
+
+    def post_run_cell(self, result: Any) -> None:
+        """IPython's hook after each cell: save the run log (what the cell used, for export)."""
+        self.run_log.finish_cell()
 
     def current_label(self) -> str:
         return self.label or f"In[{self.shell.execution_count}]"
