@@ -94,24 +94,23 @@ def import_bundle(
         else:
             report.conflicts.append(f"call {call.call_id}")
     refused = {m.key for m in store.refused_memos}
+    fresh = []
     for memo in bundle.memos:
         existing = store.memo(memo.key)
-        name = memo.label or memo.key[:12]
         if existing is not None and _same_memo(existing, memo):
             report.already_present += 1
         elif existing is not None or memo.key in refused:
+            hint = f" (it fails its check here: `pllm-notebook repair --trust {store.directory}`)"
             report.conflicts.append(
-                f"memo entry {name}"
-                + (
-                    f" (the entry here fails its check: `pllm-notebook repair --trust {store.directory}`)"
-                    if existing is None
-                    else ""
-                )
+                f"memo entry {memo.label or memo.key[:12]}" + (hint if existing is None else "")
             )
         else:
             memo.signer = bundle.signer
-            store.put_memo(memo)  # waits for the calls queued before it, so it never lands without them
-            report.memos_added += 1
+            fresh.append(memo)
+    for n, memo in enumerate(fresh, 1):
+        # queued after the calls, all in as few commits as the writer can: only the last one waits
+        store.put_memo(memo, wait=n == len(fresh))
+    report.memos_added = len(fresh)
     store.flush()
     return report
 

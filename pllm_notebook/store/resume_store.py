@@ -281,10 +281,11 @@ class ResumeStore:
 
         self._submit(op, wait=wait)
 
-    def put_memo(self, record: MemoRecord) -> None:
+    def put_memo(self, record: MemoRecord, *, wait: bool = True) -> None:
         """Commit a memo entry (replacing any under its key) and every call queued before it.
 
-        Returns once it is on disk; raises :class:`StoreError` if it could not be written.
+        Returns once it is on disk; raises :class:`StoreError` if it could not be written. ``wait=False``
+        (for a bulk import that ends with a waiting write or :meth:`flush`) queues it with the next batch.
         """
         self.signer.sign(record)
 
@@ -305,7 +306,7 @@ class ResumeStore:
                 ],
             )
 
-        self._submit(op, wait=True)
+        self._submit(op, wait=wait)
         self._memos[record.key] = record
         self._refused.pop(record.key, None)
 
