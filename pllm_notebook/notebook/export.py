@@ -100,15 +100,18 @@ def _memo_calls(store: Any, memo: Any, found: dict[str, Any]) -> None:
             found[call_id] = call
 
 
-def _from_run(store: Any, run: dict[str, Any], sources: list[str], since: float | None) -> tuple[list, list]:
-    """The memo entries and calls a logged run used for the cells with these sources."""
+def _from_run(
+    store: Any, run: dict[str, Any], sources: list[str] | None, since: float | None
+) -> tuple[list, list]:
+    """The memo entries and calls a logged run used for the cells with these sources (None: all)."""
     from ..store.runs import source_digest
 
     last = {cell["source"]: cell for cell in run["cells"]}  # a cell run twice: its latest run counts
+    digests = list(last) if sources is None else [source_digest(s) for s in sources]
     memos: dict[str, Any] = {}
     calls: dict[str, Any] = {}
-    for source in sources:
-        cell = last.get(source_digest(source))
+    for digest in digests:
+        cell = last.get(digest)
         for key in cell["memos"] if cell else ():
             memo = store.memo(key)
             if memo is not None and (since is None or memo.created >= since):
@@ -165,11 +168,12 @@ def export_labels(
     notebook: str,
     all_sources: list[str] | None = None,
     since: float | None = None,
+    run: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Write the signed bundle of ``cells`` (``(id, source)``) stored in resume directory ``root``.
 
-    ``all_sources`` are every code cell's source of the notebook (to find its latest run's log); without
-    them (a kernel that knows no notebook file), cells are found by their ``cell:<id>`` labels.
+    ``all_sources`` are every code cell's source of the notebook (to find its latest run's log); ``run``
+    (a kernel that knows no notebook file) is that kernel's own run log, exported whole.
     """
     from ..store import ResumeStore
     from ..store.bundle import write_bundle
@@ -180,7 +184,10 @@ def export_labels(
     key = load_or_create_author_key()  # before anything else: a missing 'cryptography' fails first
     store = ResumeStore.open(root)
     store.flush()
-    memos, calls = _selected(store, cells, all_sources, since)
+    if run is not None:
+        memos, calls = _from_run(store, run, None, since)
+    else:
+        memos, calls = _selected(store, cells, all_sources, since)
     return write_bundle(
         Path(output).expanduser(),
         notebook=notebook,

@@ -40,8 +40,8 @@ class ExportMagics(Magics):
         """Export what this notebook's latest run used (memo entries, calls, blobs) as a signed bundle.
 
         A colleague runs ``pllm-notebook import FILE`` and re-runs the notebook with no API key. Without
-        ``--notebook`` (and outside a Jupyter server that names the notebook), the cells this kernel ran
-        are exported.
+        ``--notebook`` (and outside a Jupyter server that names the notebook), what this kernel's cells
+        used is exported.
         """
         from .. import api
         from ..errors import PllmError
@@ -69,9 +69,13 @@ class ExportMagics(Magics):
             else:
                 if args.cells:
                     raise UsageError("--cells needs the notebook: pass --notebook NAME.ipynb")
-                cells = [(label[5:], "") for label in self.session.labels_run if label.startswith("cell:")]
                 stated = export_labels(
-                    orch.directory, cells, args.file, notebook="(this kernel)", since=since
+                    orch.directory,
+                    [],
+                    args.file,
+                    notebook="(this kernel's run)",
+                    since=since,
+                    run=self.session.run_log.record(),
                 )
         except PllmError as exc:
             raise UsageError(str(exc)) from None

@@ -44,16 +44,14 @@ class RunLog:
             return
         self.directory = event.directory
 
+    def record(self) -> dict[str, Any]:
+        """The run log as it is written to disk."""
+        return {"run": self.run_id, "started": self.started, "updated": time.time(), "cells": self.cells}
+
     def finish_cell(self) -> None:
         """Write the log once a cell has ended (only once the notebook has used a resume directory)."""
         from ..store.runs import write_run
 
         self._current = None
         if self.directory:
-            record = {
-                "run": self.run_id,
-                "started": self.started,
-                "updated": time.time(),
-                "cells": self.cells,
-            }
-            write_run(Path(self.directory), self.run_id, record)
+            write_run(Path(self.directory), self.run_id, self.record())

@@ -33,9 +33,8 @@ class NotebookSession:
         self.notes = notes_default()
         self.label = ""
         self.titles: dict[str, str] = {}
-        self.labels_run: dict[str, None] = {}
-        """Every cell label this kernel ran, in order (what ``%pllm_export`` exports without a notebook)."""
         self.run_log = RunLog()
+        """What each cell this kernel ran used (``%pllm_export`` without a notebook exports it)."""
 
     def start(self) -> None:
         from ..events import bus
@@ -58,7 +57,6 @@ class NotebookSession:
         from ..api import set_cell_label
 
         self.label = f"cell:{cell_id}" if cell_id else f"In[{self.shell.execution_count}]"
-        self.labels_run[self.label] = None
         set_cell_label(self.label)
         self.run_log.start_cell(self.label, getattr(info, "raw_cell", "") or "")
 
