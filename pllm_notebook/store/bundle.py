@@ -90,42 +90,45 @@ def _call_dict(call: CallRecord) -> dict[str, Any]:
     return {name: getattr(call, name) for name in _CALL_FIELDS}
 
 
-@dataclass
-class _Blob:
-    data: bytes
-    owner: str
+def _json_text(data: bytes) -> str | None:
+    """A blob's text if it is JSON (outputs), else None (a pickle or other binary value)."""
+    if data[:1] not in (b"{", b"["):
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
-def _redacted_blobs(memos: list[dict[str, Any]], store: BlobStore) -> tuple[dict[str, _Blob], dict[str, str]]:
+def _redacted_blobs(memos: list[dict[str, Any]], store: BlobStore) -> tuple[dict[str, bytes], dict[str, str]]:
     """The blobs the entries need, with JSON blobs redacted (old digest -> new digest in the mapping).
 
     A binary blob holding something the redactor matches cannot be redacted without breaking it, so the
     export stops and names the entry.
     """
     redactor = default_redactor()
-    blobs: dict[str, _Blob] = {}
+    blobs: dict[str, bytes] = {}
     renamed: dict[str, str] = {}
     for memo in memos:
-        owner = memo["label"] or memo["key"][:12]
         for digest in sorted(blob_digests(memo["payload"], store)):
             if digest in renamed or digest in blobs:
                 continue
             data = store.get(digest)
-            if data[:1] in (b"{", b"["):
-                text = data.decode("utf-8", errors="strict")
+            text = _json_text(data)
+            if text is not None:
                 clean = redactor.redact_text(text)
                 if clean != text:
                     data = clean.encode()
-                    new = hashlib.sha256(data).hexdigest()
-                    renamed[digest] = new
-                    digest = new
-            elif redactor.redact_text(data.decode("latin-1")) != data.decode("latin-1"):
-                raise BundleError(
-                    f"memo entry {owner} stores a value holding what looks like a secret (an API key or "
-                    "token); it cannot be exported. Re-run that cell without the secret in its variables, "
-                    "or leave it out with --cells."
-                )
-            blobs[digest] = _Blob(data, owner)
+                    renamed[digest] = digest = hashlib.sha256(data).hexdigest()
+            else:
+                raw = data.decode("latin-1")
+                if redactor.redact_text(raw) != raw:
+                    raise BundleError(
+                        f"memo entry {memo['label'] or memo['key'][:12]} stores a value holding what looks "
+                        "like a secret (an API key or token); it cannot be exported. Re-run that cell "
+                        "without the secret in its variables, or leave it out with --cells."
+                    )
+            blobs[digest] = data
     return blobs, renamed
 
 
@@ -164,8 +167,8 @@ def write_bundle(
         "notebook": notebook,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "counts": {"memos": len(memo_rows), "calls": len(call_rows), "blobs": len(needed)},
-        "data_bytes": entries_bytes + sum(len(b.data) for b in needed.values()),
-        "blobs": {digest: len(blob.data) for digest, blob in sorted(needed.items())},
+        "data_bytes": entries_bytes + sum(len(data) for data in needed.values()),
+        "blobs": {digest: len(data) for digest, data in sorted(needed.items())},
         "memos": memo_rows,
         "calls": call_rows,
     }
@@ -178,10 +181,8 @@ def write_bundle(
         with zipfile.ZipFile(tmp, "w") as zf:
             zf.writestr(MANIFEST, raw, compress_type=zipfile.ZIP_DEFLATED, compresslevel=6)
             zf.writestr(SIGNATURE, key.sign(raw).hex())
-            for digest, blob in sorted(needed.items()):
-                zf.writestr(
-                    BLOB_PREFIX + digest, blob.data, compress_type=_compress_type(blob.data), compresslevel=1
-                )
+            for digest, data in sorted(needed.items()):
+                zf.writestr(BLOB_PREFIX + digest, data, compress_type=_compress_type(data), compresslevel=1)
             zf.comment = _summary(manifest).encode()[:65535]
         os.replace(tmp, path)
     except BaseException:

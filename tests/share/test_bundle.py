@@ -15,7 +15,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 import pllm_notebook as pllm
 from pllm_notebook.cli import main as cli
 from pllm_notebook.errors import BundleError, ConfigError, MissingAPIKeyError, UntrustedEntryError
-from pllm_notebook.notebook.export import ExportSelection, export_notebook
+from pllm_notebook.notebook.export import ExportSelection, export_notebook, parse_since
 from pllm_notebook.notebook.trust_gate import check_trust
 from pllm_notebook.store import CallRecord, MemoRecord, ResumeStore
 from pllm_notebook.store.bundle_import import import_bundle
@@ -129,6 +129,25 @@ def test_cells_narrow_an_export(tmp_path, as_home):
     stated = export_notebook(tmp_path / "study.ipynb", tmp_path / "b.pllm", selection=ExportSelection(("b",)))
     assert stated["counts"] == {"memos": 0, "calls": 1, "blobs": 0}
     assert cli(["export", str(tmp_path / "study.ipynb"), "-o", str(tmp_path / "c.pllm"), "--cells", "7"]) == 1
+    later = ExportSelection(since=parse_since("2999-01-01"))
+    assert (
+        export_notebook(tmp_path / "study.ipynb", tmp_path / "d.pllm", selection=later)["counts"]["memos"]
+        == 0
+    )
+
+
+def test_a_pickled_secret_stops_the_export(tmp_path, as_home):
+    as_home("author")
+    directory = _author_directory(tmp_path)
+    store = ResumeStore.open(directory)
+    leaked = store.blobs.put(pickle.dumps({"client_key": SECRET}))
+    payload = {"ops": [], "vars": {"values": {"client": leaked}}}
+    store.put_memo(MemoRecord(key="k-b", kind="cell", label="cell:b", agent="", inputs={}, payload=payload))
+    with pytest.raises(
+        BundleError, match="memo entry cell:b stores a value holding what looks like a secret"
+    ):
+        export_notebook(tmp_path / "study.ipynb", tmp_path / "b.pllm")
+    assert not (tmp_path / "b.pllm").exists()
 
 
 def test_import_verifies_merges_and_never_replaces(exported, tmp_path, capsys):
