@@ -73,7 +73,10 @@ def describe(directory: Path) -> list[str]:
     if id_file.exists():
         key = key_directory() / f"{id_file.read_text().strip()}.key"
         state = (
-            "present" if key.exists() else "MISSING (memo entries will be refused until it is copied here)"
+            "present"
+            if key.exists()
+            else "missing: this machine has not opened the directory; its memo entries will be refused "
+            f"until you re-sign them with `pllm-notebook repair --trust {directory}` (only if you trust it)"
         )
         lines.append(f"  integrity key  {key} ({state})")
     damaged = sorted(p.name for p in directory.glob(f"{DB_FILENAME}.damaged-*"))
