@@ -1,7 +1,8 @@
 """The trust gate of a cell replay: an imported entry from an untrusted signer never unpickles.
 
 Such an entry replays outputs, conversations and values stored as data. If its replay would need a
-pickle (a variable stored as one, or a conversation item), the cell runs instead when it can (its stored
+pickle (a variable stored as one, or a conversation item) or would run stored code (a function or class
+the cell defined, kept as source), the cell runs instead when it can (its stored
 run made no LLM call, or a live call is possible), and stops with :class:`UntrustedEntryError` when it
 cannot, saying ``variable 'model' needs --trust to restore`` and how to trust the signer.
 """
@@ -51,6 +52,9 @@ def _needs_trust(record: MemoRecord) -> str:
     names = pickled_names(payload.get("vars", {}))
     if names:
         return f"variable {names[0]!r} needs --trust to restore"
+    definitions = payload.get("vars", {}).get("definitions") or {}
+    if definitions:  # their stored source is run on replay: code, like a pickle
+        return f"definition {next(iter(definitions))!r} needs --trust to restore"
     if _pickled_items(payload.get("ops", [])):
         return "a conversation item stored as a pickle needs --trust to restore"
     return ""

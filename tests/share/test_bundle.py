@@ -249,6 +249,10 @@ def test_untrusted_entries_never_unpickle(exported, tmp_path, monkeypatch):
             }
         )
         assert check_trust(data_only, orch) == ""
+        defines = MemoRecord(
+            **{**data_only.__dict__, "payload": {"vars": {"definitions": {"f": "def f(): 1"}}}}
+        )
+        assert check_trust(defines, orch) == "definition 'f' needs --trust to restore"
         assert cli(["trust", stated["signer"]["fingerprint"]]) == 0
         assert check_trust(memo, orch) == ""
 
