@@ -49,6 +49,9 @@ def resume_directory(
     requests_per_minute: float | None = None,
     replay_pace: float = 0.0,
     cache_url: str | None = None,
+    batch_size: int = 1000,
+    batch_wait_s: float | None = None,
+    batch_poll_s: float = 5.0,
     **provider_options: Any,
 ) -> Orchestrator:
     """Open (or create) a resume directory and return its orchestrator; use it with ``with``.
@@ -60,7 +63,10 @@ def resume_directory(
     cache (on by default then; ``semantic_cache=False`` turns it off) in that Redis, shared by every process
     pointed at it.
     ``strategy="concurrent"`` runs calls in parallel (at most ``max_concurrent`` at once, at most
-    ``requests_per_minute`` if set); an answer is waited for when first read. ``replay_pace`` spaces the
+    ``requests_per_minute`` if set); an answer is waited for when first read. ``strategy="batch"`` sends
+    calls through the vendor's batch API at its lower price: gathered until an answer is read, ``batch_size``
+    wait or ``batch_wait_s`` passed; a job is polled every ``batch_poll_s`` seconds (backing off), and a
+    re-run picks up a job still running instead of submitting again (see docs/providers.md). ``replay_pace`` spaces the
     pieces of a replayed stream that many seconds apart (for demos).
     Extra keyword arguments go to the provider (``base_url=...``, ``api_key=...``, ``latency_s=...``).
     """
@@ -78,6 +84,9 @@ def resume_directory(
         requests_per_minute=requests_per_minute,
         replay_pace=replay_pace,
         provider_options=provider_options,
+        batch_size=batch_size,
+        batch_wait_s=batch_wait_s,
+        batch_poll_s=batch_poll_s,
     )
     if dashboard:
         from .dashboard import attach_dashboard

@@ -14,17 +14,19 @@ from typing import Any
 from ..errors import ConfigError
 from ..events import Event, EventBus, bus
 from ..providers import Provider, get_provider
+from ..providers.batch import BatchProvider
 from ..redaction import default_redactor
 from ..store.selection import open_resume_store
 from .agent import Agent, settle
 from .asking import Asker
+from .batching import BatchOptions
 from .recording import MutationLog, Op, replay_ops
 from .stats import Stats, StatsCollector
 from .streaming import Throttle
 
 log = logging.getLogger("pllm_notebook")
 
-STRATEGIES = ("sync", "concurrent")
+STRATEGIES = ("sync", "concurrent", "batch")
 HASH_BY = ("llm",)
 
 
@@ -53,6 +55,9 @@ class Orchestrator:
         event_bus: EventBus | None = None,
         redact: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
         cache_url: str | None = None,
+        batch_size: int = 1000,
+        batch_wait_s: float | None = None,
+        batch_poll_s: float = 5.0,
     ) -> None:
         if strategy not in STRATEGIES:
             raise ConfigError(f"strategy must be one of {', '.join(STRATEGIES)}, not {strategy!r}")
@@ -62,6 +67,7 @@ class Orchestrator:
             raise ConfigError(f"hash_by takes {list(HASH_BY)}; {unknown} is not supported")
         if not isinstance(max_concurrent, int) or max_concurrent < 1:
             raise ConfigError(f"max_concurrent must be a positive int, not {max_concurrent!r}")
+        self.batch_options = _batch_options(batch_size, batch_wait_s, batch_poll_s)
         if log_level is not None:
             _configure_logging(log_level)
         self.directory = Path(directory).expanduser().resolve()
@@ -77,6 +83,11 @@ class Orchestrator:
         route = getattr(self.provider, "check_route", None)
         if callable(route):
             route(self.default_model)
+        if strategy == "batch" and not isinstance(self.provider, BatchProvider):
+            raise ConfigError(
+                f"provider {self.provider.name!r} has no batch API; use strategy='concurrent' with it, or a "
+                "provider that has one (openai, openai-chat, anthropic, google, multi, offline)"
+            )
         self.store = open_resume_store(self.directory, cache_url)
         self.strategy = strategy
         self.hash_by = hash_by
@@ -204,6 +215,19 @@ class Orchestrator:
     def on_close(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` once this orchestrator has closed (a dashboard's final figures, say)."""
         self._on_close.append(callback)
+
+
+def _batch_options(size: Any, wait_s: Any, poll_s: Any) -> BatchOptions:
+    """``strategy="batch"`` settings, checked: a bad one names itself and what to write instead."""
+    if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+        raise ConfigError(f"batch_size must be a positive int (calls per batch job), not {size!r}")
+    if wait_s is not None and (not isinstance(wait_s, int | float) or wait_s < 0):
+        raise ConfigError(f"batch_wait_s must be None or seconds >= 0, not {wait_s!r}")
+    if not isinstance(poll_s, int | float) or poll_s <= 0:
+        raise ConfigError(
+            f"batch_poll_s must be seconds > 0 (first wait between status checks), not {poll_s!r}"
+        )
+    return BatchOptions(size=size, wait_s=wait_s, poll_s=float(poll_s), max_poll_s=max(60.0, float(poll_s)))
 
 
 def _configure_logging(level: int | str) -> None:
