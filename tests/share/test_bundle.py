@@ -177,6 +177,8 @@ def test_import_verifies_merges_and_never_replaces(exported, tmp_path, capsys):
     assert (
         f"fingerprint {stated['signer']['fingerprint']}" in shown and "holds 1 memo entries, 2 calls" in shown
     )
+    assert cli(["info", str(target)]) == 0
+    assert f"imported   1 from signer {stated['signer']['fingerprint']}" in capsys.readouterr().out
 
 
 def _tamper_blob(members: dict[str, bytes]) -> None:
