@@ -116,9 +116,11 @@ class Asker:
             orch.on_close(self._batches.close)
         return self._batches
 
-    def resume_key(self, agent: Agent, request: LLMRequest, salt: Any) -> tuple[str, int]:
+    def resume_key(
+        self, agent: Agent, request: LLMRequest, salt: Any, hash_by: tuple[str, ...] | None = None
+    ) -> tuple[str, int]:
         canonical = request.canonical()
-        if "llm" not in self.orch.hash_by:
+        if "llm" not in (self.orch.hash_by if hash_by is None else hash_by):
             canonical.pop("model")
         base = stable_hash("ask", agent.name, canonical, salt)
         occurrence = self._occurrences.get(base, 0)
@@ -134,16 +136,19 @@ class Asker:
         llm: str | None,
         salt: Any,
         kwargs: dict[str, Any],
+        conversation: list[Any] | None = None,
+        hash_by: tuple[str, ...] | None = None,
     ) -> LLMResponse:
+        """Ask with the agent's conversation, or with ``conversation`` (a list the answer is appended to)."""
         orch = self.orch
-        state = agent.get_msg_state()
+        state = agent.get_msg_state() if conversation is None else conversation
         cache_args = {k: kwargs.pop(k) for k in _CACHE_KWARGS if k in kwargs}
         pace = float(kwargs.pop("replay_pace", None) or orch.replay_pace)
         for doc in docs:
             state.append(doc)
         model = llm or orch.default_model
         request = build_request(state.copy(), model, instructions, kwargs)
-        key, occurrence = self.resume_key(agent, request, (agent.active_salt(), salt))
+        key, occurrence = self.resume_key(agent, request, (agent.active_salt(), salt), hash_by)
         label = agent.active_label()
         if not orch.ignore_cache:
             record = orch.store.call_for_resume_key(key)

@@ -132,6 +132,7 @@ class Memo:
         orch.emit(MemoMiss(key=self.key, label=self.label, agent=self.agent.name, reason=reason))
         self._log = MutationLog()
         state._attach(self._log)
+        orch.userdata._attach(self._log)
         self._started = time.perf_counter()
 
     def __exit__(self, exc_type, exc, tb) -> bool:
@@ -148,8 +149,9 @@ class Memo:
             )
             return False
         log_ = self._log
-        self.agent.get_msg_state()._detach(log_)
         orch = self.agent.orchestrator
+        self.agent.get_msg_state()._detach(log_)
+        orch.userdata._detach(log_)
         if exc_type is not None:
             orch.emit(
                 MemoSkipped(

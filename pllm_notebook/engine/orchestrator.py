@@ -17,17 +17,17 @@ from ..providers import Provider, get_provider
 from ..providers.batch import BatchProvider
 from ..redaction import default_redactor
 from ..store.selection import open_resume_store
-from .agent import Agent, settle
+from .agent import Agent, check_hash_by, settle
 from .asking import Asker
 from .batching import BatchOptions
 from .recording import MutationLog, Op, replay_ops
 from .stats import Stats, StatsCollector
 from .streaming import Throttle
+from .userdata import USERDATA_NAME, UserData
 
 log = logging.getLogger("pllm_notebook")
 
 STRATEGIES = ("sync", "concurrent", "batch")
-HASH_BY = ("llm",)
 
 
 class Orchestrator:
@@ -45,7 +45,7 @@ class Orchestrator:
         strategy: str = "sync",
         llm: str | None = None,
         log_level: int | str | None = None,
-        hash_by: Iterable[str] = ("llm",),
+        hash_by: Iterable[str] | None = ("llm",),
         ignore_cache: bool = False,
         semantic_cache: Any = None,
         max_concurrent: int = 20,
@@ -61,10 +61,7 @@ class Orchestrator:
     ) -> None:
         if strategy not in STRATEGIES:
             raise ConfigError(f"strategy must be one of {', '.join(STRATEGIES)}, not {strategy!r}")
-        hash_by = tuple(hash_by)
-        unknown = [h for h in hash_by if h not in HASH_BY]
-        if unknown:
-            raise ConfigError(f"hash_by takes {list(HASH_BY)}; {unknown} is not supported")
+        hash_by = ("llm",) if hash_by is None else check_hash_by(hash_by)
         if not isinstance(max_concurrent, int) or max_concurrent < 1:
             raise ConfigError(f"max_concurrent must be a positive int, not {max_concurrent!r}")
         self.batch_options = _batch_options(batch_size, batch_wait_s, batch_poll_s)
@@ -107,6 +104,8 @@ class Orchestrator:
         self._logs: list[MutationLog] = []
         self.asker = Asker(self)
         self._agents: dict[str, Agent] = {}
+        self._unnamed = 0
+        self.userdata = UserData()
         self._executor: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
         self._collector = StatsCollector(str(self.directory))
@@ -123,9 +122,31 @@ class Orchestrator:
     def __exit__(self, exc_type, exc, tb) -> None:
         self.close(resolve=exc_type is None)
 
-    def agent(self, name: str) -> Agent:
-        """The agent called ``name``, created on first use; the same object every time after."""
+    def agent(self, name: str | int | None = None, *, ask_params: Any = None) -> Agent:
+        """The agent called ``name``, created on first use; the same object (and conversation) every time after.
+
+        With no name (parallem's ``orch.agent()``), a fresh agent with an empty conversation, named
+        ``agent-1``, ``agent-2``, ... in the order this run creates them, so a re-run resumes each one.
+        An int name is the same as its string (``orch.agent(3)`` is ``orch.agent("3")``).
+        """
+        if ask_params is not None:
+            raise ConfigError(
+                "orch.agent(ask_params=...) is parallem's; pass llm=... and hash_by=... to each ask_llm, or "
+                "set the default model with resume_directory(..., llm=...)"
+            )
         with self._lock:
+            if name is None:
+                self._unnamed += 1
+                name = f"agent-{self._unnamed}"
+                while name in self._agents:
+                    name += "'"
+            elif isinstance(name, int) and not isinstance(name, bool):
+                name = str(name)
+            elif not isinstance(name, str) or not name:
+                raise ConfigError(
+                    f"an agent's name is a non-empty string or an int, not {name!r}: write orch.agent('writer'), "
+                    "or orch.agent() for a fresh, automatically named agent"
+                )
             agent = self._agents.get(name)
             if agent is None:
                 agent = self._agents[name] = Agent(self, name)
@@ -153,7 +174,9 @@ class Orchestrator:
 
     def replay(self, ops: list[Op]) -> None:
         """Apply stored mutations to this orchestrator's agents (created if needed)."""
-        replay_ops(ops, lambda name: self.agent(name).get_msg_state())
+        replay_ops(
+            ops, lambda name: self.userdata if name == USERDATA_NAME else self.agent(name).get_msg_state()
+        )
 
     @contextlib.contextmanager
     def scope(self, label: str, salt: Any = None) -> Iterator[None]:

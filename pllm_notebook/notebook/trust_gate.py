@@ -12,26 +12,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError, MissingAPIKeyError, UntrustedEntryError
+from .variables import pickled_names
 
 if TYPE_CHECKING:
     from ..engine import Orchestrator
     from ..store import MemoRecord
 
-__all__ = ["check_trust", "pickled_names"]
-
-
-def pickled_names(vars_record: dict[str, Any]) -> list[str]:
-    """Names of the variables a payload's vars record keeps as pickles.
-
-    A value is ``{"format": "json"|"npy"|"arrow"|"pickle", "blob": digest}``; an older record maps the
-    name to a plain digest, which is always a pickle.
-    """
-    values = vars_record.get("values", {}) if isinstance(vars_record, dict) else {}
-    return [
-        name
-        for name, value in values.items()
-        if not isinstance(value, dict) or value.get("format", "pickle") == "pickle"
-    ]
+__all__ = ["check_trust"]
 
 
 def _pickled_items(ops: list[dict[str, Any]]) -> bool:
