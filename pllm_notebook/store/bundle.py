@@ -262,6 +262,10 @@ def _records(path: Path, manifest: dict[str, Any]) -> tuple[list[MemoRecord], li
     for memo in memos:
         if not isinstance(memo.payload, dict) or not isinstance(memo.inputs, dict):
             raise _fail(path, f"memo entry {memo.label or memo.key[:12]}", "is malformed")
+        if memo.kind != "cell":  # only a cell replay passes the trust gate; export writes nothing else
+            raise _fail(
+                path, f"memo entry {memo.label or memo.key[:12]}", f"is of kind {memo.kind!r}, not 'cell'"
+            )
     return memos, calls
 
 

@@ -18,7 +18,9 @@ from pllm_notebook.errors import BundleError, ConfigError, MissingAPIKeyError, U
 from pllm_notebook.notebook.export import ExportSelection, export_notebook, parse_since
 from pllm_notebook.notebook.trust_gate import check_trust
 from pllm_notebook.store import CallRecord, MemoRecord, ResumeStore
+from pllm_notebook.store.bundle import open_bundle, write_bundle
 from pllm_notebook.store.bundle_import import import_bundle
+from pllm_notebook.store.signing import load_or_create_author_key
 
 SECRET = "sk-proj-abcdefghijklmnop0123456789"
 
@@ -206,6 +208,27 @@ def test_a_tampered_bundle_is_refused_whole(exported, tmp_path, change, part):
     with pytest.raises(BundleError, match=part):
         import_bundle(bad, target, trust=True)
     assert not target.exists()
+
+
+def test_a_signed_bundle_carries_cell_entries_only(tmp_path, as_home):
+    as_home("author")
+    directory = _author_directory(tmp_path)
+    store = ResumeStore.open(directory)
+    store.put_memo(
+        MemoRecord(key="k-b", kind="block", label="cell:b", agent="w", inputs={}, payload={"ops": []})
+    )
+    key = load_or_create_author_key()
+    write_bundle(
+        tmp_path / "b.pllm",
+        notebook="x",
+        memos=store.memos(),
+        calls=[],
+        blobs=store.blobs,
+        key=key,
+        author="a",
+    )
+    with pytest.raises(BundleError, match="memo entry cell:b is of kind 'block', not 'cell'"):
+        open_bundle(tmp_path / "b.pllm")
 
 
 def test_a_smuggled_pickle_never_runs_trusted_or_not(exported, tmp_path):
