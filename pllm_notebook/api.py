@@ -18,6 +18,7 @@ from .store.selection import shared_url
 _default: Orchestrator | None = None
 _default_options: dict[str, Any] = {"directory": ".pllm", "provider": "offline"}
 _default_lock = threading.Lock()
+_cell_label = ""
 
 
 def _build_cache(directory: str | os.PathLike[str], semantic_cache: Any, cache_url: str | None) -> Any:
@@ -144,7 +145,17 @@ def default_orchestrator() -> Orchestrator:
         if _default is None:
             options = dict(_default_options)
             _default = resume_directory(options.pop("directory"), **options)
+            _default.cell_label = _cell_label
         return _default
+
+
+def set_cell_label(label: str) -> None:
+    """Name the notebook cell running now on the default orchestrator's calls (see ``Orchestrator.cell_label``)."""
+    global _cell_label
+    with _default_lock:
+        _cell_label = label
+        if _default is not None:
+            _default.cell_label = label
 
 
 def default_options() -> dict[str, Any]:

@@ -46,6 +46,7 @@ from .fingerprint import Unfingerprintable, code_parts, fingerprint, is_local_mo
 from .input_watch import InputWatch
 from .random_state import changed_states, random_states, restore_states
 from .session import NotebookSession
+from .trust_gate import check_trust
 from .variables import UnstorableVariables, load_variables, store_definitions, store_variables
 
 if TYPE_CHECKING:
@@ -96,7 +97,7 @@ class _CellRun:
         self.shell = shell
         self.session = session
         self.options = options
-        self.note = _Note(options.quiet)
+        self.note = _Note(options.quiet or not session.notes)
         self.orch = default_orchestrator()
         self.label = session.current_label()
         self.title = session.remember_title(self.label, cell)
@@ -173,6 +174,9 @@ class _CellRun:
             return f"conversation {changed[0]!r} changed", None
         if payload.get("vars", {}).get("values") and not self.session.restore_vars:
             return "variable restore is off (restore_vars=false)", None
+        untrusted = check_trust(record, self.orch)  # an imported entry's pickles need a trusted signer
+        if untrusted:
+            return untrusted, None
         try:
             ops, n_calls, tokens, cost, duration = replay_summary(record, self.orch.store)
             outputs = from_json(json.loads(self.orch.store.blobs.get(payload["outputs"])))
