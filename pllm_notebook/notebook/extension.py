@@ -7,6 +7,7 @@ from typing import Any
 from IPython.core.magic import Magics
 
 from .config_magics import ConfigMagics
+from .export_magics import ExportMagics
 from .memoize_magics import AwaitingCells, MemoizeMagics
 from .progress import disable_progress, enable_progress
 from .session import NotebookSession
@@ -40,6 +41,7 @@ def load(ipython: Any) -> None:
         MemoizeMagics(ipython, session),
         StatsMagics(ipython, session),
         ConfigMagics(ipython, session),
+        ExportMagics(ipython, session),
     ]
     dashboard = _dashboard_magics()
     if dashboard is not None:

@@ -44,6 +44,10 @@ class BlobStore:
             raise
         return digest
 
+    def exists(self, digest: str) -> bool:
+        """Whether a blob is stored under ``digest`` (not checked against it: :meth:`get` does that)."""
+        return self._path(digest).is_file()
+
     def get(self, digest: str) -> bytes:
         """The bytes stored under ``digest``; raises if they are missing or do not match it."""
         path = self._path(digest)
