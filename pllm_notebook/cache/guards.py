@@ -22,6 +22,22 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
 
+from .guard_words import (
+    ABBREVIATIONS,
+    ARTICLES,
+    CONTRASTS,
+    DOMAINS,
+    JOINERS,
+    NEGATIONS,
+    NUMBER_WORDS,
+    OPERATOR_WORDS,
+    QUESTION_WORDS,
+    ROMAN_LOOKALIKES,
+    SLOT_WORDS,
+    STOPWORDS,
+    SYNONYMS,
+)
+
 __all__ = ["check_candidate", "GUARD_VERSION", "REASONS"]
 
 #: Bumped whenever a rule changes, so a calibration can say which guards it was measured with.
@@ -42,8 +58,6 @@ REASONS = (
 _SWAP_RATIO = 0.7
 #: Features come from the first this many characters; beyond them two texts must agree (case and spacing aside).
 _LONG_TEXT = 2000
-_ARTICLES = frozenset({"a", "an", "the"})
-_QUESTION_WORDS = frozenset({"why", "when", "where", "who", "how"})
 
 _WORD = re.compile(r"[^\W_][\w'’]*(?:[.\-][^\W_][\w]*)*(?:\+\+|#)?|_\w+", re.UNICODE)
 _NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?(?:%|[kK]\b)?|\d+(?:\.\d+)?(?:%|[kK]\b)?")
@@ -55,9 +69,6 @@ _QUOTED = re.compile(
 _IDENTIFIER = re.compile(
     r"\b[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)+(?:\(\))?|\b\w+\(\)|\b[a-z]+_\w+|\b_\w+|\b[a-z]+[A-Z]\w*"
 )
-_NEGATIONS = frozenset(
-    {"not", "no", "never", "cannot", "none", "nobody", "nothing", "neither", "nor", "nowhere", "without", "non"}
-)  # fmt: skip
 _DIGIT = re.compile(r"\d")
 _ROMAN_TOKEN = re.compile(r"(?<![\w'’-])[IVXLCDM]+(?![\w'’-])")
 _ROMAN_VALID = re.compile(r"M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})")
@@ -65,82 +76,10 @@ _ROMAN_VALID = re.compile(r"M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V
 #: and itself after another word (a sentence's first word, "Can I", is not a name).
 _NAME_BEFORE = re.compile(r"\w[\s,]+[A-Z][a-z]+\s+$")
 _ROMAN_DIGITS = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
-#: Abbreviations that read as Roman numerals.
-_ROMAN_LOOKALIKES = frozenset(
-    "C D L M V X CD DC CV CI MD XL MIX DIV CLI LI DI MI MC CC CM DIX VI".split()  # noqa: SIM905
-)
 _OPERATOR = re.compile(r"(?<=[\d)\s])[-+*/×÷^<>=](?=[\s(]*[-\d(])")
-_OPERATOR_WORDS = {
-    "plus": "+", "minus": "-", "times": "*", "multiplied": "*", "×": "*", "divided": "/", "÷": "/",
-    "squared": "squared", "cubed": "cubed",
-}  # fmt: skip
 _PAYLOAD_SPLIT = re.compile(r":\s+|\n")
 _MID_SENTENCE_CAPITAL = re.compile(r"(?<=[^\s.!?:])[ \t]+[\"'“‘(\[]?([A-Z][\w'’]*(?:[.\-][^\W_]\w*)*)")
 _ENUMERATOR = re.compile(r"(?m)(?:^|(?<=[:;]))\s*\(?\d{1,2}[.)]\s")
-_ABBREVIATIONS = frozenset({"e.g", "i.e", "etc", "vs", "a.m", "p.m", "u.s", "u.k"})
-
-_NUMBER_WORDS = {
-    "zero": "0", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
-    "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "thirteen": "13",
-    "fourteen": "14", "fifteen": "15", "sixteen": "16", "seventeen": "17", "eighteen": "18",
-    "nineteen": "19", "twenty": "20", "thirty": "30", "forty": "40", "fifty": "50", "sixty": "60",
-    "seventy": "70", "eighty": "80", "ninety": "90", "hundred": "100", "thousand": "1000",
-    "million": "1000000", "billion": "1000000000", "half": "0.5", "twice": "2", "double": "2",
-    "triple": "3", "second": "2", "third": "3", "fourth": "4", "fifth": "5", "sixth": "6",
-    "seventh": "7", "eighth": "8", "ninth": "9", "tenth": "10",
-}  # fmt: skip
-
-#: Words that fill a template slot although users write them in lower case.
-_SLOT_WORDS = frozenset(
-    """
-    english french german spanish italian portuguese dutch russian chinese mandarin cantonese japanese korean
-    arabic hindi bengali urdu turkish polish swedish norwegian danish finnish greek hebrew czech hungarian
-    romanian ukrainian vietnamese thai indonesian malay persian swahili latin
-    python java javascript typescript rust golang ruby php kotlin swift scala haskell perl lua julia matlab
-    sql bash powershell c++ c# html css r
-    positive negative neutral formal informal
-    """.split()  # noqa: SIM905
-)
-
-#: Groups of mutually exclusive alternatives, one group per line: a template slot often ranges over them
-#: ("focusing on the positives" / "negatives", "sort ascending" / "descending", "the mean" / "the median").
-#: Two different members of one group, swapped in a shared template, make different prompts.
-_CONTRASTS = """
-positive negative neutral | pro con | advantage disadvantage | benefit drawback | strength weakness
-first second third fourth fifth last final | earliest latest | oldest newest youngest
-start end | beginning end | before after | above below | up down | over under | left right | top bottom
-upper lower | uppercase lowercase | inner outer | inside outside | internal external
-north south east west | northern southern eastern western | northeast northwest southeast southwest
-ascending descending | ascend descend | increase decrease | increase reduce | rise fall | rose fell
-raise lower | gain lose | gain loss | win lose | won lost | buy sell | bought sold | import export | input output
-send receive | push pull | open close | enable disable | encrypt decrypt | encode decode
-compress decompress | serialize deserialize | serialise deserialise | add remove | add delete | insert delete
-install uninstall | upload download | login logout | include exclude | accept reject | allow deny | allow block
-mean median mode | sum product difference quotient | add subtract multiply divide
-addition subtraction multiplication division | maximum minimum | max min | largest smallest
-biggest smallest | highest lowest | longest shortest | tallest shortest | fastest slowest | best worst
-greatest least | most least | more less | more fewer | many few | closest farthest | closest furthest
-nearest farthest | nearest furthest
-long short | tall short | fast slow | hot cold | warm cool | heavy light | high low | big small
-large small | wide narrow | thick thin | strong weak | easy hard | easy difficult | simple complex
-cheap expensive | rich poor | early late | true false | correct incorrect | right wrong | valid invalid
-legal illegal | male female | men women | man woman | boy girl | husband wife | father mother
-son daughter | brother sister | king queen | summer winter spring autumn | morning afternoon evening night
-day night | today tomorrow yesterday | past present future | singular plural | active passive
-beginner intermediate advanced expert | junior senior | child adult | born died | birth death
-living dead | alive dead | boiling freezing melting | boil freeze melt | solid liquid gas
-acidic alkaline | horizontal vertical | horizontally vertically | clockwise anticlockwise counterclockwise
-celsius fahrenheit kelvin | metric imperial | kilometre mile | kilometer mile | kilogram pound
-centimetre inch | centimeter inch | metre foot | meter foot | metre feet | meter feet | litre gallon
-liter gallon | daily weekly monthly yearly annual
-client server | frontend backend | sync async | synchronous asynchronous | static dynamic
-public private | global local | read write | question answer | cause effect | agree disagree
-like dislike | love hate | happy sad | optimistic pessimistic | success failure | succeed fail
-pass fail | lend borrow | parent child | predecessor successor | prefix suffix | even odd
-prime composite | integer float string boolean | list tuple set dict dictionary array
-mercury venus earth mars jupiter saturn uranus neptune | gold silver bronze copper iron
-red orange yellow green blue purple pink brown black white grey
-"""
 
 
 @lru_cache(maxsize=65536)
@@ -164,36 +103,10 @@ def _group_index(groups: str) -> dict[str, frozenset[tuple[int, str]]]:
     return {form: frozenset(members) for form, members in index.items()}
 
 
-_CONTRAST_GROUPS = _group_index(_CONTRASTS)
-
-#: Groups of words people use for one another when they reword a question ("How do I create a blog" /
-#: "start a blog", "teachers" / "professors"): one swapped for another of its group is a paraphrase.
-_SYNONYMS = """
-create make build construct develop produce start | start begin launch commence | stop prevent halt quit
-get obtain acquire receive gain | learn study understand know master | improve enhance increase boost better
-measure calculate compute determine estimate find | change switch alter modify replace swap
-restore recover retrieve | earn make | hate dislike detest | like love enjoy prefer
-think believe feel realize realise consider | see view check know find | show display
-job work career position placement employment | teacher professor lecturer instructor tutor
-student pupil learner | company business firm organization organisation startup enterprise
-doctor physician | car vehicle automobile | phone smartphone mobile cellphone | picture photo image photograph
-movie film | website site webpage | app application | program programme software | problem issue trouble
-mistake error | reason cause origin | way method approach technique | tip advice suggestion trick
-cool interesting amazing awesome fascinating nice wonderful great fun incredible
-delicious tasty yummy | rude disrespectful impolite offensive | sad upset unhappy depressed
-easy simple | quick fast rapid speedy | big large huge | small little tiny | famous popular renowned
-important significant crucial essential key | good great excellent nice fine | bad poor terrible awful
-hard difficult tough | buy purchase | fix repair solve resolve | use utilize utilise | need require
-help assist | choose pick select | remove delete | cheap inexpensive affordable | expensive costly pricey
-happen occur | talk speak chat | say tell | answer reply respond | ask query | custom customized customised
-bespoke personalized personalised tailored unique | gay homosexual lesbian | cut slash | anxious nervous worried
-scared afraid frightened | angry mad | rich wealthy | allow let permit | try attempt | keep maintain stay
-end finish complete | biggest greatest largest | some any | benefit advantage | effect impact
-people person someone somebody one human | kid child | guy man | lady woman | mom mother | dad father
-"""
+_CONTRAST_GROUPS = _group_index(CONTRASTS)
 
 
-_SYNONYM_GROUPS = _group_index(_SYNONYMS)
+_SYNONYM_GROUPS = _group_index(SYNONYMS)
 
 
 def _related(a: str, b: str) -> bool:
@@ -211,22 +124,6 @@ def _related(a: str, b: str) -> bool:
 def _reworded(a: set[str], b: set[str]) -> bool:
     """Every word on one side stands for a word on the other."""
     return all(any(_related(x, y) for y in b) for x in a) or all(any(_related(y, x) for x in a) for y in b)
-
-
-_DOMAINS = frozenset({"com", "org", "net", "io", "ai", "co", "in", "uk", "de"})
-_JOINERS = ("or", "and", "vs", "versus", "vs.")
-
-_STOPWORDS = frozenset(
-    """
-    a an the and or but if then so of to in on at by for with from into onto about as is are was were be been
-    being am do does did doing have has had having i me my we our you your he him his she her it its they them
-    their this that these those there here what which who whom whose when where why how can could should would
-    will shall may might must just also very really quite too more most much many some any all each every
-    other such own same than up down out over under again further once only both few s t
-    get got make made use used using way ways best good better please tell explain give show me us let lets
-    whats what's hows how's i'm it's that's there's don't doesn't
-    """.split()  # noqa: SIM905
-)
 
 
 @dataclass(frozen=True)
@@ -261,7 +158,7 @@ def _stem(word: str) -> str:
 
 
 def _content(words: list[str] | tuple[str, ...]) -> frozenset[str]:
-    return frozenset(w for w in words if w not in _STOPWORDS)
+    return frozenset(w for w in words if w not in STOPWORDS)
 
 
 def _numbers(text: str, words: list[str]) -> Counter[str]:
@@ -276,11 +173,11 @@ def _numbers(text: str, words: list[str]) -> Counter[str]:
         except ValueError:
             continue
     for word in words:
-        if word in _NUMBER_WORDS:
-            found[repr(float(_NUMBER_WORDS[word]))] += 1
+        if word in NUMBER_WORDS:
+            found[repr(float(NUMBER_WORDS[word]))] += 1
     for match in _ROMAN_TOKEN.finditer(text):
         numeral = match.group(0)
-        if numeral in _ROMAN_LOOKALIKES or not _ROMAN_VALID.fullmatch(numeral):
+        if numeral in ROMAN_LOOKALIKES or not _ROMAN_VALID.fullmatch(numeral):
             continue
         if numeral == "I" and not _NAME_BEFORE.search(text, max(0, match.start() - 40), match.start()):
             continue
@@ -290,8 +187,8 @@ def _numbers(text: str, words: list[str]) -> Counter[str]:
 
 def _value(word: str) -> str | None:
     """The number a word stands for ("two", "2": "2.0"), as :func:`_numbers` writes it; None for a word."""
-    if word in _NUMBER_WORDS:
-        return repr(float(_NUMBER_WORDS[word]))
+    if word in NUMBER_WORDS:
+        return repr(float(NUMBER_WORDS[word]))
     try:
         return repr(float(word))
     except ValueError:
@@ -305,18 +202,18 @@ def _roman_value(numeral: str) -> int:
 
 def _operators(text: str, words: frozenset[str]) -> frozenset[str]:
     """Arithmetic operators, written as symbols or words, in a text that holds numbers."""
-    found = {_OPERATOR_WORDS.get(symbol, symbol) for symbol in _OPERATOR.findall(text)}
-    found.update(_OPERATOR_WORDS[word] for word in words & _OPERATOR_WORDS.keys())
+    found = {OPERATOR_WORDS.get(symbol, symbol) for symbol in _OPERATOR.findall(text)}
+    found.update(OPERATOR_WORDS[word] for word in words & OPERATOR_WORDS.keys())
     return frozenset(found)
 
 
 def _tokens(text: str) -> tuple[list[str], frozenset[str]]:
     """Lower-case words but articles ("a", "an", "the" rarely change the answer), and the names among them:
     capitalised words not at the start of a sentence, and lower-case slot words (languages, labels)."""
-    words = [w for w in _WORD.findall(text.lower()) if w not in _ARTICLES]
+    words = [w for w in _WORD.findall(text.lower()) if w not in ARTICLES]
     names = {w.lower() for w in _MID_SENTENCE_CAPITAL.findall(text) if len(w) > 1}
-    names.difference_update(_STOPWORDS)
-    names.update(_SLOT_WORDS.intersection(words))
+    names.difference_update(STOPWORDS)
+    names.update(SLOT_WORDS.intersection(words))
     return words, frozenset(names)
 
 
@@ -331,18 +228,18 @@ def _features(full_text: str) -> _Features:
     instruction: tuple[str, ...] = tuple(words)
     payload = None
     if len(parts) == 2:
-        tail = [w for w in _WORD.findall(parts[1].lower()) if w not in _ARTICLES]
+        tail = [w for w in _WORD.findall(parts[1].lower()) if w not in ARTICLES]
         if tail:
             instruction = tuple(words[: len(words) - len(tail)])
             payload = _content(tail)
     quoted = []
     for match in _QUOTED.finditer(text):
         span = _WORD.findall(next(g for g in match.groups() if g is not None).lower())
-        quoted.append(" ".join(w for w in span if w not in _ARTICLES))
+        quoted.append(" ".join(w for w in span if w not in ARTICLES))
     identifiers = frozenset(
         m.group(0).lower().removesuffix("()")
         for m in _IDENTIFIER.finditer(text)
-        if m.group(0).lower() not in _ABBREVIATIONS
+        if m.group(0).lower() not in ABBREVIATIONS
     )
     return _Features(
         words=tuple(words),
@@ -354,7 +251,7 @@ def _features(full_text: str) -> _Features:
         quoted=tuple(q for q in quoted if q),
         identifiers=identifiers,
         names=names,
-        negated=any(w in _NEGATIONS or w.startswith("non-") or w.endswith(("n't", "n’t")) for w in word_set),
+        negated=any(w in NEGATIONS or w.startswith("non-") or w.endswith(("n't", "n’t")) for w in word_set),
         instruction=instruction,
         payload=payload,
         flat=" ".join(words),
@@ -383,7 +280,7 @@ def _unmatched_identifiers(a: _Features, b: _Features) -> bool:
         if any(form in b.word_set for form in _forms(item)) or item.removesuffix("s") in b.word_set:
             continue
         name, _, domain = item.rpartition(".")
-        if domain in _DOMAINS and name in b.word_set:
+        if domain in DOMAINS and name in b.word_set:
             continue
         return True
     return False
@@ -419,7 +316,7 @@ def _reordered(a: _Features, b: _Features) -> bool:
 def _alternatives(features: _Features, names: list[str]) -> bool:
     """The names stand side by side as alternatives ("MBA or CA", "cats and dogs"), where order means nothing."""
     flat = features.flat
-    return any(f"{x} {joiner} {y}" in flat for x, y in pairwise(names) for joiner in _JOINERS)
+    return any(f"{x} {joiner} {y}" in flat for x, y in pairwise(names) for joiner in JOINERS)
 
 
 def _variant_spellings(a: set[str], b: set[str]) -> bool:
@@ -450,8 +347,8 @@ class _Alignment:
             self.changed_b.update(
                 w for w in b.words[j1:j2] if _stem(w) not in a.stems and _value(w) not in a.numbers
             )
-        self.only_a = self.changed_a - _STOPWORDS
-        self.only_b = self.changed_b - _STOPWORDS
+        self.only_a = self.changed_a - STOPWORDS
+        self.only_b = self.changed_b - STOPWORDS
 
     def contrasting(self) -> bool:
         """One side has a word where the other has another member of its contrast group ("positives" /
@@ -470,7 +367,7 @@ class _Alignment:
         """
         if self.shared < 3 or self.ratio < 0.6 or len(self.spans) > 2 or not (self.only_a and self.only_b):
             return False
-        if (self.only_a | self.only_b) & _SLOT_WORDS:
+        if (self.only_a | self.only_b) & SLOT_WORDS:
             return True
         if slot_words_only or len(self.spans) != 1:
             return False
@@ -530,7 +427,7 @@ def check_candidate(query: str, candidate: str) -> str | None:
     if (
         alignment.ratio >= 0.6
         and a.words[:1] != b.words[:1]
-        and {*a.words[:1], *b.words[:1]} <= _QUESTION_WORDS
+        and {*a.words[:1], *b.words[:1]} <= QUESTION_WORDS
     ):
         return "different question"
     if alignment.filled_slot(slot_words_only=a.payload is not None and a.payload == b.payload):
