@@ -112,7 +112,7 @@ help assist | choose pick select | remove delete | cheap inexpensive affordable 
 happen occur | talk speak chat | say tell | answer reply respond | ask query | custom customized customised
 bespoke personalized personalised tailored unique | gay homosexual lesbian | cut slash | anxious nervous worried
 scared afraid frightened | angry mad | rich wealthy | allow let permit | try attempt | keep maintain stay
-end finish complete | biggest greatest largest | some any | benefit advantage | effect impact
+end finish complete | biggest greatest largest | main top principal major leading chief primary | some any | benefit advantage | effect impact
 people person someone somebody one human | kid child | guy man | lady woman | mom mother | dad father
 """
 
@@ -171,7 +171,7 @@ UNITS = {
     "mile": "mi", "miles": "mi", "mi": "mi", "m": "m", "metre": "m", "meter": "m", "metres": "m",
     "meters": "m", "cm": "cm", "centimetre": "cm", "centimeter": "cm", "centimetres": "cm",
     "centimeters": "cm", "mm": "mm", "millimetre": "mm", "millimeter": "mm", "millimetres": "mm",
-    "millimeters": "mm", "inch": "in", "inches": "in", "in": "in", "ft": "ft", "foot": "ft", "feet": "ft",
+    "millimeters": "mm", "inch": "in", "inches": "in", "ft": "ft", "foot": "ft", "feet": "ft",
     "yard": "yd", "yards": "yd", "yd": "yd", "nm": "nm", "nanometre": "nm", "nanometer": "nm",
     # mass
     "kg": "kg", "kilogram": "kg", "kilograms": "kg", "kilo": "kg", "kilos": "kg", "g": "g", "gram": "g",
@@ -204,7 +204,7 @@ UNITS = {
     # currencies
     "$": "usd", "usd": "usd", "dollar": "usd", "dollars": "usd", "€": "eur", "eur": "eur", "euro": "eur",
     "euros": "eur", "£": "gbp", "gbp": "gbp", "sterling": "gbp", "¥": "jpy", "jpy": "jpy", "yen": "jpy",
-    "₹": "inr", "inr": "inr", "rupee": "inr", "rupees": "inr", "cny": "cny", "rmb": "cny", "yuan": "cny",
+    "₹": "inr", "inr": "inr", "rupee": "inr", "rupees": "inr", "rs": "inr", "cny": "cny", "rmb": "cny", "yuan": "cny",
     "renminbi": "cny", "chf": "chf", "franc": "chf", "francs": "chf", "cad": "cad", "aud": "aud",
     "sek": "sek", "nok": "nok", "dkk": "dkk", "krona": "sek", "kronor": "sek", "krone": "nok",
     "won": "krw", "krw": "krw", "peso": "mxn", "pesos": "mxn", "mxn": "mxn", "real": "brl", "reais": "brl",
@@ -212,9 +212,10 @@ UNITS = {
     "bitcoin": "btc", "btc": "btc", "ether": "eth", "eth": "eth",
 }  # fmt: skip
 UNITS_AFTER_NUMBER = frozenset(
-    {"m", "in", "g", "l", "s", "h", "w", "j", "us", "mi", "min", "won", "real", "st", "stone", "cup",
-     "cups", "mw", "nm", "ms", "sec", "hr", "day", "days", "week", "weeks", "month", "months", "year",
-     "years", "decade", "decades", "ton", "tons", "pint", "pints", "rub", "eth", "cad", "aud", "kn"}
+    {"m", "g", "l", "s", "h", "w", "j", "mi", "min", "mins", "won", "real", "st", "stone", "cup", "cups",
+     "mw", "nm", "ms", "sec", "secs", "seconds", "minute", "minutes", "hr", "hrs", "hour", "hours", "day",
+     "days", "week", "weeks", "month", "months", "year", "years", "decade", "decades", "ton", "tons",
+     "pint", "pints", "rub", "eth", "cad", "aud", "kn", "ether"}
 )  # fmt: skip
 #: "US dollars" and "Canadian dollars" are different currencies: the word before "dollar" picks one.
 CURRENCY_QUALIFIERS = {
@@ -244,11 +245,10 @@ QUARTER_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "final": 4, "
 #: "Amazon" / "the Amazon rainforest" name different things.
 ENTITY_KINDS = frozenset(
     """
-    brand company corporation group records label band album song film movie book novel series show game
-    team club fc university college school hospital foundation institute museum river lake mountain
-    mountains sea ocean rainforest forest desert island islands valley bay city town county state province
-    country region republic kingdom empire dynasty airport station street avenue church party festival
-    award prize cup league stadium bridge tower park language programme program project mission
+    brand company corporation records label band club fc university college hospital foundation institute
+    museum river lake mountain mountains sea ocean rainforest forest desert island islands valley bay
+    county province kingdom empire dynasty airport station street avenue church festival award prize cup
+    stadium bridge tower park
     """.split()  # noqa: SIM905
 )
 #: Words after a company's name that name the same company ("Apple Inc" is Apple).
@@ -263,6 +263,6 @@ QUALIFIERS = frozenset(
     nominal adjusted seasonally net gross median average mean total per capita growth healthy private
     public domestic foreign international national federal state local annual annualized annualised
     quarterly monthly weekly daily hourly marginal effective minimum maximum peak projected estimated
-    forecast expected actual recorded official unofficial reported long-term short-term
+    forecast expected recorded official unofficial reported long-term short-term
     """.split()  # noqa: SIM905
 )
