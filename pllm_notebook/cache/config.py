@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..errors import ConfigError
 from .presets import resolve_threshold
+
+if TYPE_CHECKING:
+    from .verification import PartitionEstimate
 
 __all__ = ["CacheConfig", "CacheStats", "DEFAULT_EMBEDDING_MODEL"]
 
@@ -27,6 +31,14 @@ class CacheConfig:
     - ``default_ttl``: seconds an entry lives (None: forever); a call may pass ``cache_ttl=`` instead.
     - ``max_entries``: entries kept per namespace; the least recently used go first (None: no bound).
     - ``embedding_model`` / ``embedding_model_path``: the default embedder's model and local ONNX folder.
+
+    Error budget (``pllm_notebook.cache.verification``), off by default:
+
+    - ``max_wrong_rate``: the share of semantic hits allowed to be wrong, e.g. 0.02. Each partition serves
+      semantic hits only above the threshold where the 95% upper bound of its measured wrong-hit rate is
+      within it; until its checks show that, its semantic candidates go live and are checked instead.
+    - ``verify_rate``: the share of served semantic hits that also go live to be checked (each such check
+      is a billed call, counted in ``CacheStats.verifications``).
     """
 
     threshold: str | float = "balanced"
@@ -36,8 +48,13 @@ class CacheConfig:
     embedding_model: str = DEFAULT_EMBEDDING_MODEL
     embedding_model_path: str | None = None
 
+    # error budget: measure the wrong-hit rate on the traffic itself
+    max_wrong_rate: float | None = None
+    verify_rate: float = 0.05
+
     def __post_init__(self) -> None:
         resolve_threshold(self.threshold, self.embedding_model)
+        self._check_budget()
         if not isinstance(self.default_namespace, str) or not self.default_namespace:
             raise ConfigError(f"default_namespace must be a non-empty str, got {self.default_namespace!r}")
         if self.default_ttl is not None and (
@@ -56,6 +73,23 @@ class CacheConfig:
             raise ConfigError(
                 f"max_entries must be an int >= 1, or None for no bound; got {self.max_entries!r}"
             )
+
+    def _check_budget(self) -> None:
+        if self.max_wrong_rate is not None and (
+            isinstance(self.max_wrong_rate, bool)
+            or not isinstance(self.max_wrong_rate, int | float)
+            or not 0.0 < self.max_wrong_rate < 1.0
+        ):
+            raise ConfigError(
+                f"max_wrong_rate must be a share in (0, 1) such as 0.02, or None for no error budget; "
+                f"got {self.max_wrong_rate!r}"
+            )
+        if (
+            isinstance(self.verify_rate, bool)
+            or not isinstance(self.verify_rate, int | float)
+            or not 0.0 <= self.verify_rate <= 1.0
+        ):
+            raise ConfigError(f"verify_rate must be a share in [0, 1] such as 0.05; got {self.verify_rate!r}")
 
     def resolved_threshold(self, model_id: str | None = None) -> float:
         """The cosine threshold for the embedder ``model_id`` (default: ``embedding_model``)."""
@@ -76,3 +110,11 @@ class CacheStats:
     bypassed: int = 0
     rejected: int = 0
     errors: int = 0
+    # error budget (all zero / None / empty without ``max_wrong_rate``)
+    verifications: int = 0
+    verification_cost_usd: float = 0.0
+    checks: int = 0
+    wrong_checks: int = 0
+    wrong_rate: float | None = None
+    wrong_rate_upper: float | None = None
+    partitions: list[PartitionEstimate] = field(default_factory=list)

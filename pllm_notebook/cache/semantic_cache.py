@@ -39,6 +39,7 @@ from .mirror import CacheMirror
 from .responses import decode_response, encode_response, response_summary
 from .storage_base import CacheEntry, CacheStorage, ScoredEntry
 from .storage_memory import ThreadSafeInMemoryStorage
+from .verification import AnswerJudge, EmbeddingJudge, ErrorBudget
 
 if TYPE_CHECKING:
     from ..providers import LLMRequest, ProviderReply
@@ -82,7 +83,9 @@ class _Attempt:
 class SemanticCache:
     """A semantic cache over a storage (in memory, DuckDB or Redis) and an embedder.
 
-    ``registry`` is the Prometheus registry to count on (the global one by default).
+    ``registry`` is the Prometheus registry to count on (the global one by default). ``judge`` decides,
+    under an error budget (``CacheConfig.max_wrong_rate``), whether a cached answer would have served
+    (default: ``EmbeddingJudge`` on this cache's embedder; see ``pllm_notebook.cache.verification``).
     """
 
     def __init__(
@@ -92,6 +95,7 @@ class SemanticCache:
         embedder: Embedder | None = None,
         *,
         registry: Any = None,
+        judge: AnswerJudge | None = None,
     ) -> None:
         self.storage = storage if storage is not None else ThreadSafeInMemoryStorage()
         self.config = config or CacheConfig()
@@ -112,6 +116,17 @@ class SemanticCache:
         self._lock = threading.Lock()
         self._counts = dict.fromkeys(("exact", "semantic", "miss", "bypass", "rejected", "error"), 0)
         self._similarity_sum = 0.0
+        self._budget = (
+            None
+            if self.config.max_wrong_rate is None
+            else ErrorBudget(
+                self.config.max_wrong_rate,
+                self.config.verify_rate,
+                judge or EmbeddingJudge(self.embedder),
+                self.threshold,
+                metrics=self._metrics,
+            )
+        )
 
     def __repr__(self) -> str:
         return f"SemanticCache({self.storage!r}, threshold={self.threshold:.3f}, embedder={self.embedder.model_id!r})"
@@ -126,6 +141,8 @@ class SemanticCache:
     ) -> tuple[_Attempt, tuple[CacheEntry, str, float] | None]:
         """The entry to serve (entry, kind, similarity), or None after recording the miss."""
         attempt = _Attempt(canon, namespace, self._partition(canon, namespace, origin), time.perf_counter())
+        if self._budget is not None:
+            self._budget.looked_up(attempt.partition, namespace)
         try:
             self._mirror.sync(self.storage)
         except Exception as exc:  # fail open: look up in what we already know
@@ -156,6 +173,10 @@ class SemanticCache:
         samples = self._mirror.exact(attempt.partition, entry.exact_key)
         if len(samples) <= occurrence:
             return attempt, self._missed(attempt, similarity)
+        if self._budget is not None and not self._budget.admit(
+            attempt.partition, namespace, canon.exact_key, similarity, entry.response_text, canon.prompt
+        ):
+            return attempt, self._missed(attempt, similarity, entry=entry, reason="verifying")
         return attempt, (samples[occurrence], "semantic", similarity)
 
     def _embed(self, text: str, namespace: str) -> np.ndarray | None:
@@ -175,6 +196,7 @@ class SemanticCache:
         *,
         rejected: str = "",
         entry: CacheEntry | None = None,
+        reason: str = "",
     ) -> None:
         outcome = "rejected" if rejected else "miss"
         with self._lock:
@@ -190,7 +212,7 @@ class SemanticCache:
             similarity,
             latency,
             entry_id=entry.id if entry is not None else "",
-            reason=rejected,
+            reason=rejected or reason,
         )
 
     def _served(self, attempt: _Attempt, entry: CacheEntry, kind: str, similarity: float) -> None:
@@ -225,6 +247,8 @@ class SemanticCache:
         self, attempt: _Attempt, outcome: str, similarity: float | None, latency: float, **details: Any
     ) -> None:
         """Tell the watchers how a lookup ended."""
+        if self._budget is not None:
+            details.update(self._budget.event_fields(attempt.partition, details.get("reason") == "verifying"))
         bus.emit(
             CacheLookup(
                 outcome=outcome,
@@ -296,6 +320,11 @@ class SemanticCache:
             expires=None if ttl is None else now + ttl,
             **fields,
         )
+        if self._budget is not None:
+            try:
+                self._budget.settle(attempt.partition, entry.exact_key, entry.response_text, entry.cost_usd)
+            except Exception as exc:  # a failing judge costs the check, never the call
+                self._failed("verify", exc, attempt.namespace)
         try:
             removed = self.storage.put(entry, max_entries=self.config.max_entries)
         except Exception as exc:
@@ -537,6 +566,7 @@ class SemanticCache:
             bypassed=counts["bypass"],
             rejected=counts["rejected"],
             errors=counts["error"],
+            **(self._budget.stats_fields() if self._budget is not None else {}),
         )
 
     def namespaces(self) -> dict[str, int]:
