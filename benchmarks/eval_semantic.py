@@ -56,6 +56,7 @@ RECALLM_THRESHOLDS = {"strict": 0.97, "balanced": 0.92, "loose": 0.85}
 SHARED_DATA = Path(os.environ.get("PLLM_SHARED_DIR", REPO.parent / "shared")) / "data"
 CASES = REPO / "tests" / "semantic_quality" / "cases.py"
 BLIND_CASES = REPO / "tests" / "semantic_quality" / "blind_cases.py"
+BLIND_SLOT_CASES = REPO / "tests" / "semantic_quality" / "blind_slot_cases.py"
 
 # Runs inside the reference venv: recallm's own SemanticCache and storage decide, on our vectors.
 RECALLM_RUNNER = r"""
@@ -216,11 +217,11 @@ def near_miss_table(title: str, cases: list[tuple[str, str, str]], sims: np.ndar
     return "\n".join(rows)
 
 
-def paraphrase_table(cases: list[tuple[str, str, str]], sims: np.ndarray, ours: dict) -> str:
+def paraphrase_table(title: str, cases: list[tuple[str, str, str]], sims: np.ndarray, ours: dict) -> str:
     """How many reworded prompts hit their original, per preset, ours beside recallm's raw cosine."""
     accepted = np.array([check_candidate(b, a) is None for _, a, b in cases])
     rows = [
-        f"\n## Blind paraphrases ({len(cases)} pairs): hits on their original\n",
+        f"\n## {title} ({len(cases)} pairs): hits on their original\n",
         "| preset | pllm hits | recallm hits |\n|---|---|---|",
     ]
     for preset in PRESETS:
@@ -247,6 +248,26 @@ def guard_cost(pairs: list[tuple[str, str]]) -> str:
         )
     gc.enable()
     return "\n".join(f"- {k}: {v}" for k, v in timings.items())
+
+
+def slot_cost(texts: list[str]) -> str:
+    """Microseconds of CPU each slot extractor of the guards takes per text (paid once per text: a text's
+    features are cached, so a stored prompt costs it once, a query once per lookup)."""
+    from pllm_notebook.cache.guards import SLOT_EXTRACTORS
+
+    words = [[w for w in text.lower().split()] for text in texts]
+    rows = ["\n| slot guard | mean µs per text | p99 µs |\n|---|---|---|"]
+    gc.disable()
+    for name, extract in SLOT_EXTRACTORS.items():
+        per_text = []
+        for text, text_words in zip(texts, words, strict=True):
+            start = time.thread_time_ns()
+            extract(text, text_words)
+            per_text.append(time.thread_time_ns() - start)
+        us = np.array(per_text) / 1e3
+        rows.append(f"| {name} | {us.mean():.1f} | {np.percentile(us, 99):.1f} |")
+    gc.enable()
+    return "\n".join(rows)
 
 
 def check_against_recallm(model_id, pairs, vectors_of, replay_size: int) -> str:
@@ -475,10 +496,11 @@ def main(argv: list[str] | None = None) -> int:
     similars = [m["similar"] for m in mock]
     (near,) = load_cases(CASES, "NEAR_MISSES")
     blind_near, blind_para = load_cases(BLIND_CASES, "BLIND_NEAR_MISSES", "BLIND_PARAPHRASES")
+    slot_near, slot_para = load_cases(BLIND_SLOT_CASES, "BLIND_SLOT_NEAR_MISSES", "BLIND_SLOT_PARAPHRASES")
     if mock:
         o_vec, s_vec = vectors_of(origins), vectors_of(similars)
-    near_sims, blind_near_sims, blind_para_sims = (
-        case_similarities(cases, vectors_of) for cases in (near, blind_near, blind_para)
+    near_sims, blind_near_sims, blind_para_sims, slot_near_sims, slot_para_sims = (
+        case_similarities(cases, vectors_of) for cases in (near, blind_near, blind_para, slot_near, slot_para)
     )
     print(f"embeddings ready in {time.perf_counter() - started:.1f} s (cached under {args.cache_dir})\n")
     if args.no_reference:
@@ -566,11 +588,16 @@ def main(argv: list[str] | None = None) -> int:
     if blind_near:
         title = "Blind near-misses (tests/semantic_quality/blind_cases.py, written without seeing the guards)"
         print(near_miss_table(title, blind_near, blind_near_sims, ours))
-        print(paraphrase_table(blind_para, blind_para_sims, ours))
+        print(paraphrase_table("Blind paraphrases", blind_para, blind_para_sims, ours))
+    if slot_near:
+        title = "Second blind set, slots (tests/semantic_quality/blind_slot_cases.py)"
+        print(near_miss_table(title, slot_near, slot_near_sims, ours))
+        print(paraphrase_table("Second blind set, paraphrases", slot_para, slot_para_sims, ours))
 
     checked = [(p.b, p.a) for p in pairs] + [(m["similar"], m["origin"]) for m in mock]
     print(f"\n## Guard cost per candidate ({len(pairs)} QQP pairs and {len(mock)} mock pairs)\n")
     print(guard_cost(checked))
+    print(slot_cost([text for pair in checked for text in pair]))
 
     if args.traffic:
         stream = traffic_stream(pairs[: args.traffic_pairs], mock)
