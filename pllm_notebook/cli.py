@@ -16,6 +16,19 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "repair": ("pllm_notebook.store.repair", "save what can be read from a damaged resume directory"),
     "info": ("pllm_notebook.store.info", "summarise what a resume directory holds"),
 }
+COMMANDS.update(
+    {
+        "export": ("pllm_notebook.notebook.export", "write a notebook's stored results as a signed bundle"),
+        "import": (
+            "pllm_notebook.store.bundle_import",
+            "verify a signed bundle and merge it into a resume directory",
+        ),
+        "trust": (
+            "pllm_notebook.store.signing",
+            "trust a bundle signer (its entries may unpickle), or list signers",
+        ),
+    }
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

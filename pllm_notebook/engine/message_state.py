@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import os
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, SupportsIndex
 
 from ..hashing import canonical_bytes, stable_hash
+from . import checkpoint
 from .recording import MutationLog
 from .response import LLMResponse
 
@@ -177,6 +180,23 @@ class MessageState:
         self.extend(items)
         return self
 
+    # -- keeping -----------------------------------------------------------------------------------
+
+    def save(self, path: str | os.PathLike[str] | None = None) -> None:
+        """Keep this conversation: in the resume store under the agent's name, or as JSON at ``path``."""
+        if path is None:
+            checkpoint.save_to_store(self)
+        else:
+            checkpoint.save_to_file(self, path)
+
+    def load(self, path: str | os.PathLike[str] | None = None) -> MessageState:
+        """Replace the items with the agent's last ``save()`` (kept as they are if it never saved), or
+        with the file ``path``; returns this state. The change is recorded like any other."""
+        items = checkpoint.load_from_store(self) if path is None else checkpoint.load_from_file(path)
+        if items is not None:
+            self._set_all(items)
+        return self
+
     # -- asking ----------------------------------------------------------------------------------
 
     def ask_llm(
@@ -194,3 +214,21 @@ class MessageState:
         (``temperature``, ``max_tokens``, ``structured_output``, ``stream``, ...) go to the provider.
         """
         return self._agent._ask(self, docs, instructions=instructions, llm=llm, salt=salt, **kwargs)
+
+    async def ask_llm_async(
+        self,
+        *docs: Any,
+        instructions: str | None = None,
+        llm: str | None = None,
+        salt: Any = None,
+        **kwargs: Any,
+    ) -> LLMResponse:
+        """:meth:`ask_llm` for ``async`` code: ``answer = await conv.ask_llm_async(...)``.
+
+        The prompt and the answer are appended when it is called (so the conversation's order is the order
+        of the calls, as with ``ask_llm``); awaiting it waits for the answer in a worker thread, leaving the
+        event loop free. With the concurrent strategy several asks gathered together run at once.
+        """
+        response = self.ask_llm(*docs, instructions=instructions, llm=llm, salt=salt, **kwargs)
+        await asyncio.to_thread(response.resolve)
+        return response

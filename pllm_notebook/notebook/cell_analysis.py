@@ -13,14 +13,7 @@ from functools import lru_cache
 
 from ..hashing import stable_hash
 
-__all__ = ["CellNames", "analyze_cell", "MUTATING_METHODS"]
-
-MUTATING_METHODS = frozenset(
-    {"append", "extend", "insert", "pop", "remove", "clear", "update", "setdefault", "add", "discard"}
-    | {"sort", "reverse", "popitem", "appendleft", "extendleft", "popleft", "fill", "resize"}
-)
-"""Method names that change the object they are called on: ``results.append(x)`` counts as setting
-``results``, so a replay restores it."""
+__all__ = ["CellNames", "analyze_cell"]
 
 
 @dataclass(frozen=True)
@@ -31,7 +24,11 @@ class CellNames:
 
     ``agents`` holds the literal names in calls such as ``pllm.agent("writer")``, so the conversations a
     cell touches are part of its key even when no variable holds them. ``definitions`` maps a function or
-    class the cell defines at top level (without decorators) to its source, so a replay can define it again.
+    class the cell defines at top level (with its decorators), or a lambda it assigns to a name, to its
+    source, so a replay can define it again.
+
+    Objects the cell changes in place through a method (``results.append(x)``, ``model.fit(X, y)``) are
+    found at run time, by fingerprinting its inputs before and after the run, not from the syntax.
     """
 
     reads: tuple[str, ...]
@@ -149,8 +146,6 @@ class _Walker(ast.NodeVisitor):
 
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
-        if isinstance(func, ast.Attribute) and func.attr in MUTATING_METHODS:
-            self._mutate(func.value)
         name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
         if (
             name == "agent"
@@ -237,13 +232,20 @@ def _local_names(node: ast.AST) -> set[str]:
 def _definitions(tree: ast.Module, source: str) -> tuple[tuple[str, str], ...]:
     found = []
     for node in tree.body:
-        if (
-            isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
-            and not node.decorator_list
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            segment = ast.get_source_segment(source, node)
+            decorators = [ast.get_source_segment(source, d) for d in node.decorator_list]
+            if segment is not None and None not in decorators:
+                found.append((node.name, "".join(f"@{d}\n" for d in decorators) + segment))
+        elif (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and isinstance(node.value, ast.Lambda)
         ):
             segment = ast.get_source_segment(source, node)
             if segment is not None:
-                found.append((node.name, segment))
+                found.append((node.targets[0].id, segment))
     return tuple(found)
 
 

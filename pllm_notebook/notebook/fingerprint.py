@@ -20,7 +20,7 @@ from typing import Any
 from ..hashing import CanonicalEncodingError, stable_hash
 from .references import ContentPickler, dumps
 
-__all__ = ["fingerprint", "Unfingerprintable"]
+__all__ = ["fingerprint", "Unfingerprintable", "global_names"]
 
 _PRIMITIVES = frozenset({str, int, float, bool, bytes, type(None)})
 _MAX_DEPTH = 50
@@ -134,12 +134,12 @@ def _code(code: types.CodeType) -> str:
     return stable_hash("code", code.co_code, consts, list(code.co_names), list(code.co_varnames))
 
 
-def _global_names(code: types.CodeType) -> set[str]:
+def global_names(code: types.CodeType) -> set[str]:
     """Names a function's code (and the code nested in it) may look up as globals."""
     names = set(code.co_names)
     for const in code.co_consts:
         if isinstance(const, types.CodeType):
-            names |= _global_names(const)
+            names |= global_names(const)
     return names
 
 
@@ -168,7 +168,7 @@ def _function(value: types.FunctionType, depth: int) -> str:
         namespace = value.__globals__
         used = {
             name: _fingerprint(namespace[name], depth + 1)
-            for name in sorted(_global_names(value.__code__))
+            for name in sorted(global_names(value.__code__))
             if name in namespace
         }
         return stable_hash("main_function", value.__qualname__, _code(value.__code__), defaults, cells, used)

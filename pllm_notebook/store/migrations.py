@@ -104,7 +104,25 @@ def _v3_activity(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE TABLE activity (seq BIGINT NOT NULL, ts DOUBLE, kind VARCHAR, event JSON)")
 
 
-MIGRATIONS: list[Migration] = [_v1_core, _v2_cache, _v3_activity]
+def _batch_requests(con: duckdb.DuckDBPyConnection) -> None:
+    """Requests waiting in a vendor's batch job (``strategy="batch"``), so a re-run resumes the job.
+
+    Idempotent (``IF NOT EXISTS``) and named without a number, so it can move to any place in the list."""
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS batch_requests (
+            batch_id VARCHAR NOT NULL,
+            provider VARCHAR,
+            model VARCHAR,
+            custom_id VARCHAR NOT NULL,
+            resume_key VARCHAR NOT NULL,
+            created DOUBLE
+        )
+        """
+    )
+
+
+MIGRATIONS: list[Migration] = [_v1_core, _v2_cache, _v3_activity, _batch_requests]
 """``MIGRATIONS[i]`` moves a file from version ``i`` to ``i + 1``."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

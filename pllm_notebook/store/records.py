@@ -32,6 +32,8 @@ class MemoRecord:
 
     ``inputs`` holds the parts of the key by name (source hash, salt, input fingerprints), kept so that a
     later miss can say which one changed. ``payload`` is the replay data, owned by whoever stored it.
+    ``signer`` is "" for an entry made here, else the Ed25519 fingerprint of the author whose signed
+    bundle it was imported from (kept inside the MAC, see :mod:`.integrity`).
     """
 
     key: str
@@ -43,3 +45,20 @@ class MemoRecord:
     duration_s: float = 0.0
     created: float = field(default_factory=time.time)
     mac: str | None = None
+    signer: str = ""
+
+
+@dataclass(frozen=True)
+class BatchEntry:
+    """One request sent in a vendor's batch job whose answer has not been collected yet.
+
+    Kept so that a run stopped while the job was running picks up the same job when it runs again,
+    instead of submitting (and paying for) the request a second time.
+    """
+
+    batch_id: str
+    provider: str
+    model: str
+    custom_id: str
+    resume_key: str
+    created: float = field(default_factory=time.time)

@@ -26,8 +26,8 @@ from ..events import Event, bus, event_from_record
 from ..redaction import redact
 from .blobs import BlobStore
 from .database import NO_GENERATION, Database
-from .integrity import MemoSigner
-from .records import CallRecord, MemoRecord
+from .integrity import MemoSigner, signer_of_mac
+from .records import BatchEntry, CallRecord, MemoRecord
 
 log = logging.getLogger("pllm_notebook")
 
@@ -81,6 +81,7 @@ def _memo_from_row(row: tuple) -> MemoRecord:
         duration_s=float(row[6] or 0.0),
         created=float(row[7] or 0.0),
         mac=row[8],
+        signer=signer_of_mac(row[8]),
     )
 
 
@@ -280,10 +281,11 @@ class ResumeStore:
 
         self._submit(op, wait=wait)
 
-    def put_memo(self, record: MemoRecord) -> None:
+    def put_memo(self, record: MemoRecord, *, wait: bool = True) -> None:
         """Commit a memo entry (replacing any under its key) and every call queued before it.
 
-        Returns once it is on disk; raises :class:`StoreError` if it could not be written.
+        Returns once it is on disk; raises :class:`StoreError` if it could not be written. ``wait=False``
+        (for a bulk import that ends with a waiting write or :meth:`flush`) queues it with the next batch.
         """
         self.signer.sign(record)
 
@@ -304,7 +306,7 @@ class ResumeStore:
                 ],
             )
 
-        self._submit(op, wait=True)
+        self._submit(op, wait=wait)
         self._memos[record.key] = record
         self._refused.pop(record.key, None)
 
@@ -319,6 +321,36 @@ class ResumeStore:
             )
 
         self._submit(op, wait=True)
+
+    # -- requests waiting in vendor batch jobs ------------------------------------------------------
+
+    def batch_entries(self) -> dict[str, BatchEntry]:
+        """Requests sent in batch jobs whose answers were not collected yet, by resume key (read from disk)."""
+        with self.db.connect() as con:
+            rows = con.execute(
+                "SELECT batch_id, provider, model, custom_id, resume_key, created FROM batch_requests"
+            ).fetchall()
+        return {row[4]: BatchEntry(*row) for row in rows}
+
+    def put_batch_entries(self, entries: Sequence[BatchEntry]) -> None:
+        """Record a submitted batch job's requests; returns once they are on disk."""
+
+        def op(con: Any) -> None:
+            con.executemany(
+                "INSERT INTO batch_requests VALUES (?, ?, ?, ?, ?, ?)",
+                [[e.batch_id, e.provider, e.model, e.custom_id, e.resume_key, e.created] for e in entries],
+            )
+
+        self._submit(op, wait=True)
+
+    def drop_batch_entries(self, resume_keys: Sequence[str]) -> None:
+        """Forget batch requests whose answers were collected (stored as calls) or failed (asked again)."""
+        keys = list(resume_keys)
+
+        def op(con: Any) -> None:
+            con.execute("DELETE FROM batch_requests WHERE list_contains(?, resume_key)", [keys])
+
+        self._submit(op, wait=False)
 
     # -- activity log ------------------------------------------------------------------------------
 

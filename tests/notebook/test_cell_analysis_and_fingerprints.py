@@ -16,7 +16,7 @@ from pllm_notebook.notebook.fingerprint import Unfingerprintable, fingerprint
         ("x = 1\nprint(x)", ["print"], ["x"]),
         ("x = x + 1", ["x"], ["x"]),
         ("total += step", ["step", "total"], ["total"]),
-        ("results.append(conv.ask_llm(q))", ["results", "conv", "q"], ["results"]),
+        ("results.append(conv.ask_llm(q))", ["results", "conv", "q"], []),
         ("table['k'] = value", ["value", "table"], ["table"]),
         ("import numpy as np\narr = np.zeros(n)", ["n"], ["np", "arr"]),
         ("def f(a):\n    b = a + offset\n    return b\ny = f(2)", ["offset"], ["f", "y"]),
@@ -35,6 +35,16 @@ def test_agents_named_by_literal_and_definitions_are_found():
     assert names.agents == ("writer",)
     assert names.definitions == (("helper", "def helper():\n    return 1"),)
     assert names.deletes == ("old",)
+
+
+def test_lambdas_and_decorated_definitions_keep_their_source():
+    names = analyze_cell(
+        "import functools\nsquare = lambda x: x * x\n@functools.cache\ndef f(n):\n    return n"
+    )
+    assert names.definitions == (
+        ("square", "square = lambda x: x * x"),
+        ("f", "@functools.cache\ndef f(n):\n    return n"),
+    )
 
 
 def test_frame_fingerprint_follows_content_not_identity():
