@@ -432,9 +432,9 @@ def traffic_table(stream, embedder, vectors_of, ours: dict, budget: float, verif
     """Hit rate, wrong-hit rate and verification calls per preset: static, with the error budget, and
     raw cosine at recallm's thresholds."""
     rows = [
-        f"\n## Simulated traffic ({len(stream)} prompts: "
-        f"{sum(ns == 'qqp' for ns, _, _ in stream)} QQP questions, {sum(ns == 'mock' for ns, _, _ in stream)} "
-        f"mock prompts; one answer per cluster; budget max_wrong_rate={budget}, verify_rate={verify_rate})\n",
+        f"\n## Simulated traffic ({len(stream)} distinct prompts in {len({c for _, _, c in stream})} clusters, "
+        f"QQP questions and mock prompts shuffled into one namespace, one answer per cluster; budget "
+        f"max_wrong_rate={budget}, verify_rate={verify_rate})\n",
         "| decision | hit rate | wrong-hit rate (per prompt) | wrong share of hits | verification calls "
         "| 95% bound (worst partition) | partition thresholds |\n|---|---|---|---|---|---|---|",
     ]
