@@ -8,11 +8,12 @@ requests that may answer each other: namespace, model, system prompt, context):
   (wrong hits per lookup, as ``benchmarks/eval_semantic.py`` and vCache count them);
 - a *check*: a semantic candidate (it cleared the preset's threshold and the guards) goes live instead of
   being served, and the judge compares the live answer with the one the cache would have served;
-- the estimate at a threshold ``t``: (candidates at or above ``t`` per lookup, over the last ``WINDOW``
-  lookups) times the share of wrong answers among the checks at or above ``t``; its bound uses the
-  one-sided 95% Wilson upper bound of that share. The partition serves semantic hits at the lowest ``t`` (a grid of 0.005 above the
-  preset's threshold) whose bound is within the budget and rests on at least ``MIN_CHECKS`` checks;
-  there is none at first, so semantic hits start off and every candidate is checked until one exists;
+- the estimate at a threshold ``t``: (candidates at or above ``t`` per lookup, over the partition's
+  lookups, the last ``WINDOW`` of them) times the share of wrong answers among the checks at or above
+  ``t``; its bound uses the one-sided 95% Wilson upper bound of that share. The partition serves
+  semantic hits at the lowest ``t`` (a grid of 0.005 above the preset's threshold) whose bound is within
+  the budget and rests on at least ``MIN_CHECKS`` checks; there is none at first, so semantic hits start
+  off and every candidate is checked until one exists;
 - of the hits it serves, a ``verify_rate`` share is checked as well, so the estimate follows the traffic.
 
 Exact hits are never affected. A check is a live call the caller pays as any other; the cache counts it
@@ -55,8 +56,9 @@ _GRID = 0.005
 _PENDING = 4096
 #: Checks at or above a threshold needed before it serves anything, however few candidates reach it.
 MIN_CHECKS = 30
-#: Lookups over which the share of lookups with a candidate is measured.
-WINDOW = 2000
+#: Lookups over which the share of lookups with a candidate is measured: the budget holds over a
+#: partition's life (its last this many lookups), as wrong hits per lookup are counted over a run.
+WINDOW = 100_000
 
 
 def wilson_upper(wrong: int, checks: int, z: float = _Z95) -> float:
@@ -145,25 +147,36 @@ class _Partition:
         self.namespace = namespace
         self.lookups = 0
         self.candidates = 0
-        # the similarity of the semantic candidate of each of the last WINDOW lookups (0: none): the share
-        # of lookups with a candidate grows as the cache fills, so only recent lookups tell it
-        self.recent = np.zeros(WINDOW, dtype=np.float32)
+        # the similarity of the semantic candidate of each of the last WINDOW lookups (0: none), in
+        # arrival order, and the nonzero ones sorted
+        self.recent = array("d")
+        self.recent_sorted = array("d")
         self.checked = array("d")  # similarity of every check, sorted
         self.wrong = array("d")  # of the checks that found a wrong answer, sorted
         self.threshold: float | None = None
 
     def looked_up(self) -> None:
-        self.recent[self.lookups % WINDOW] = 0.0
+        if len(self.recent) < WINDOW:
+            self.recent.append(0.0)
+        else:
+            slot = self.lookups % WINDOW
+            if self.recent[slot]:
+                del self.recent_sorted[bisect_left(self.recent_sorted, self.recent[slot])]
+            self.recent[slot] = 0.0
         self.lookups += 1
 
     def candidate(self, similarity: float) -> None:
-        self.recent[(self.lookups - 1) % WINDOW] = similarity
+        slot = (self.lookups - 1) % WINDOW
+        if self.recent[slot]:  # a second candidate for one lookup (threads): keep the latest
+            del self.recent_sorted[bisect_left(self.recent_sorted, self.recent[slot])]
+        self.recent[slot] = similarity
+        insort(self.recent_sorted, similarity)
         self.candidates += 1
 
     def at(self, threshold: float) -> tuple[float, int, int]:
         """Recent candidates per lookup, checks and wrong checks at or above ``threshold``."""
-        recent = self.recent[: min(self.lookups, WINDOW)]
-        share = float((recent >= threshold).mean()) if recent.size else 0.0
+        above = len(self.recent_sorted) - bisect_left(self.recent_sorted, threshold)
+        share = above / len(self.recent) if self.recent else 0.0
         checks = len(self.checked) - bisect_left(self.checked, threshold)
         wrong = len(self.wrong) - bisect_left(self.wrong, threshold)
         return share, checks, wrong
