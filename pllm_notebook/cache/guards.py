@@ -296,7 +296,7 @@ def _dates(text: str, words: list[str]) -> Counter[str]:
 def _times(text: str, words: list[str]) -> Counter[str]:
     """Times of day as minutes after midnight: "8am", "8 a.m." and "08:00" are one time; "noon" is 12:00."""
     found: Counter[str] = Counter()
-    for match in _TIME.finditer(text):
+    for match in _TIME.finditer(text) if _DIGIT.search(text) else ():
         hour, minute, half, hour24, minute24 = match.groups()
         if hour24 is not None:
             hours, minutes = int(hour24), int(minute24)
@@ -330,7 +330,7 @@ def _units(text: str, words: list[str]) -> Counter[str]:
 
 def _versions(text: str, words: list[str]) -> Counter[str]:
     """Dotted versions after a name or a "v", as written ("3.10" and "3.1" differ)."""
-    return Counter(_VERSION.findall(text))
+    return Counter(_VERSION.findall(text)) if _DIGIT.search(text) else Counter()
 
 
 def _entity_kinds(text: str, words: list[str]) -> dict[str, frozenset[str]]:
