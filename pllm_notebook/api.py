@@ -121,14 +121,21 @@ def resume_directory(
 
 
 def configure(**options: Any) -> Orchestrator:
-    """Replace the default orchestrator (``directory=``, ``provider=``, and any ``resume_directory`` option)."""
+    """Replace the default orchestrator (``directory=``, ``provider=``, and any ``resume_directory`` option).
+
+    Conversations already obtained follow the new settings when the resume directory stays the same; after
+    a change of directory, asking through one raises an error that says to get it again.
+    """
     global _default
     with _default_lock:
         _default_options.update(options)
         old, _default = _default, None
     if old is not None:
         old.close()
-    return default_orchestrator()
+    new = default_orchestrator()
+    if old is not None and old.directory == new.directory:
+        new.adopt(old)
+    return new
 
 
 def default_orchestrator() -> Orchestrator:

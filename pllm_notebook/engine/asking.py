@@ -14,7 +14,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..errors import MissingAPIKeyError, ProviderError
+from ..errors import ConfigError, MissingAPIKeyError, ProviderError
 from ..events import LLMCallFinished, LLMCallStarted, snippet
 from ..hashing import stable_hash
 from ..providers import LLMRequest, Message, Provider, ProviderReply, cost_usd
@@ -141,6 +141,12 @@ class Asker:
     ) -> LLMResponse:
         """Ask with the agent's conversation, or with ``conversation`` (a list the answer is appended to)."""
         orch = self.orch
+        if orch.closed:
+            raise ConfigError(
+                f"conversation {agent.name!r} belongs to an orchestrator that was closed (the notebook's "
+                f"resume directory changed with %pllm_config or pllm.configure); get it again with "
+                f"pllm.agent({agent.name!r})"
+            )
         state = agent.get_msg_state() if conversation is None else conversation
         cache_args = {k: kwargs.pop(k) for k in _CACHE_KWARGS if k in kwargs}
         pace = float(kwargs.pop("replay_pace", None) or orch.replay_pace)
@@ -149,6 +155,16 @@ class Asker:
         model = llm or orch.default_model
         request = build_request(state.copy(), model, instructions, kwargs)
         key, occurrence = self.resume_key(agent, request, (agent.active_salt(), salt), hash_by)
+        agent.get_msg_state().note_call(
+            orch.redact(
+                {
+                    "provider": orch.provider.name,
+                    "model": model,
+                    "default": llm is None,
+                    "params": request.canonical()["params"],
+                }
+            )
+        )
         label = agent.active_label()
         if not orch.ignore_cache:
             record = orch.store.call_for_resume_key(key)

@@ -54,6 +54,11 @@ class MessageState:
         for log in self._logs:
             log.add(self, op, *args)
 
+    def note_call(self, settings: dict[str, Any]) -> None:
+        """Tell the recording logs the model settings of a call this conversation made (for the memo key)."""
+        for log in self._logs:
+            log.calls.append(settings)
+
     def _apply(self, op: str, args: tuple[Any, ...]) -> None:
         """Replay one stored mutation (recording it too, should a block be recording)."""
         getattr(self, op)(*args)

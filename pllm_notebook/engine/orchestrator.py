@@ -154,6 +154,22 @@ class Orchestrator:
                     agent.get_msg_state()._attach(log_)
             return agent
 
+    def adopt(self, previous: Orchestrator) -> None:
+        """Take over a closed orchestrator's agents and user data, so conversations a notebook already
+        holds follow this orchestrator's settings (``%pllm_config llm=...`` mid-notebook)."""
+        with self._lock:
+            self.userdata = previous.userdata
+            for agent in previous.agents.values():
+                agent.orchestrator = self
+                self._agents[agent.name] = agent
+                for log_ in self._logs:
+                    agent.get_msg_state()._attach(log_)
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` has run (asking through it then raises)."""
+        return self._closed
+
     @contextlib.contextmanager
     def recording(self) -> Iterator[MutationLog]:
         """Record every mutation of every agent's conversation (agents created meanwhile included)."""

@@ -22,6 +22,9 @@ class CellNames:
 
     ``source_hash`` hashes the syntax tree, so comments and spacing do not change it.
 
+    ``attributes`` holds ``(name, attribute)`` for each ``helpers.summarize`` read on a name the cell reads,
+    so a local module counts by what the cell uses of it.
+
     ``agents`` holds the literal names in calls such as ``pllm.agent("writer")``, so the conversations a
     cell touches are part of its key even when no variable holds them. ``definitions`` maps a function or
     class the cell defines at top level (with its decorators), or a lambda it assigns to a name, to its
@@ -37,6 +40,7 @@ class CellNames:
     agents: tuple[str, ...]
     definitions: tuple[tuple[str, str], ...]
     source_hash: str
+    attributes: tuple[tuple[str, str], ...] = ()
 
 
 class _Walker(ast.NodeVisitor):
@@ -47,6 +51,7 @@ class _Walker(ast.NodeVisitor):
         self.assigns: dict[str, None] = {}
         self.deletes: dict[str, None] = {}
         self.agents: dict[str, None] = {}
+        self.attributes: dict[tuple[str, str], None] = {}
         self.bound: set[str] = set()
         self.scopes: list[set[str]] = []
 
@@ -86,6 +91,17 @@ class _Walker(ast.NodeVisitor):
                 self.bound.discard(node.id)
                 self.assigns.pop(node.id, None)
                 self.deletes.setdefault(node.id, None)
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        base = node.value
+        if (
+            isinstance(base, ast.Name)
+            and isinstance(base.ctx, ast.Load)
+            and not self._is_local(base.id)
+            and base.id not in self.bound
+        ):
+            self.attributes.setdefault((base.id, node.attr), None)
+        self.generic_visit(node)
 
     def _target(self, target: ast.expr) -> None:
         if isinstance(target, ast.Attribute | ast.Subscript):
@@ -266,4 +282,5 @@ def analyze_cell(source: str) -> CellNames:
         agents=tuple(walker.agents),
         definitions=_definitions(tree, source),
         source_hash=stable_hash("cell_source", ast.dump(tree)),
+        attributes=tuple(walker.attributes),
     )

@@ -1,8 +1,10 @@
 """One ``%%memoize`` execution: compute the cell's key, then replay a stored run or run and store it.
 
 The key is a canonical hash of the cell's normalised source (its syntax tree, so comments and spacing do
-not count), the salt, a fingerprint of every value the cell reads but does not define, the conversations
-it names, and whether variables are kept. A stored run also lists every conversation the cell changed with
+not count), the salt, a fingerprint of every value the cell reads but does not define, the user's code it
+reads (by name: ``helpers.summarize``), the conversations it names, and whether variables are kept. Lookup,
+the checks of what a stored run depended on (models, files read, local modules imported) and miss reasons
+are the memo core's (``engine/memo_core.py``); this module adapts them to a cell. A stored run also lists every conversation the cell changed with
 its content before the run; a replay happens only if those still match, so a cell that reaches an agent in
 a way the key cannot see still never replays onto a different conversation.
 
@@ -18,14 +20,17 @@ import ast
 import contextlib
 import inspect
 import json
+import sys
 import time
-from collections.abc import Iterator
+import types
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..engine.memo_core import RunWatch, machinery_folders
 from ..errors import StoreError
 from ..events import MemoHit, MemoMiss, MemoSkipped, MemoStored
-from ..hashing import stable_hash
 from ..store import MemoRecord
 from .capture import (
     WIDGET_VIEW,
@@ -37,7 +42,7 @@ from .capture import (
     to_json,
 )
 from .cell_analysis import CellNames, analyze_cell
-from .fingerprint import Unfingerprintable, fingerprint
+from .fingerprint import Unfingerprintable, code_parts, fingerprint, is_local_module, local_module_files
 from .input_watch import InputWatch
 from .random_state import changed_states, random_states, restore_states
 from .session import NotebookSession
@@ -107,10 +112,15 @@ class _CellRun:
 
     def compute_key(self) -> None:
         from ..engine import Agent, MessageState
+        from ..engine.memo_core import memo_key
 
         namespace = self.shell.user_ns
         fingerprints: dict[str, str] = {}
+        code: dict[str, str] = {}
         agents = set(self.names.agents)
+        attributes: dict[str, list[str]] = {}
+        for base, attr in self.names.attributes:
+            attributes.setdefault(base, []).append(attr)
         for name in self.names.reads:
             if name not in namespace:
                 continue
@@ -118,7 +128,7 @@ class _CellRun:
             if isinstance(value, MessageState | Agent):
                 agents.add(value.name)
             try:
-                fingerprints[name] = fingerprint(value)
+                _add_input(name, value, attributes.get(name, ()), fingerprints, code)
             except Unfingerprintable as exc:
                 self.unhashable[name] = str(exc)
         self.inputs = {
@@ -128,20 +138,26 @@ class _CellRun:
             "inputs": fingerprints,
             "vars": self.options.keep_vars,
         }
-        self.key = stable_hash("cell", self.inputs)
+        if code:
+            self.inputs["code"] = code
+        self.key = memo_key("cell", self.inputs)
 
-    def miss_reason(self, stale: str = "") -> str:
-        from ..engine.memo import miss_reason
+    def ignored_folders(self) -> list[str]:
+        """Folders whose files are not the cell's data: the package's (resume directory, embedding model),
+        IPython's and matplotlib's."""
+        folders = [str(p) for p in machinery_folders(self.orch)]
+        profile = getattr(self.shell, "profile_dir", None)
+        if profile is not None:
+            folders.append(profile.location)
+        matplotlib = sys.modules.get("matplotlib")
+        if matplotlib is not None:
+            folders += [matplotlib.get_configdir(), matplotlib.get_cachedir()]
+        return folders
 
-        if self.options.force:
-            return "--force"
-        if stale:
-            return stale
-        previous = self.orch.store.latest_memo(self.label, "cell")
-        if previous is not None and previous.inputs.get("vars") != self.inputs["vars"]:
-            return "--no-vars changed"
-        reason = miss_reason(self.inputs, previous)
-        return "new cell" if reason == "new" else reason
+    def local_modules(self) -> dict[str, Path]:
+        """The local modules (files beside the notebook, editable projects) the cell imported or took
+        code from, and those they import: checked by content at lookup, since the key could not see them."""
+        return local_module_files(self.shell.user_ns.get(name) for name in self.names.assigns)
 
     # -- hit ---------------------------------------------------------------------------------------
 
@@ -183,6 +199,9 @@ class _CellRun:
             self.note(f"not restored: {_named(restored.skipped)} (not stored by the run)")
         if rebound:
             self.note(f"rebound {', '.join(map(repr, rebound))}: the stored value could not be put in place")
+        written = payload.get("depends", {}).get("written")
+        if written:
+            self.note(f"not rewritten by the replay: {', '.join(written)} (the run wrote them)")
         result = next((o for o in outputs if o["type"] == "result"), None)
         widgets = result is not None and WIDGET_VIEW in result["data"]
         if replay_outputs(self.shell, [o for o in outputs if o["type"] != "result"]) or widgets:
@@ -266,6 +285,7 @@ class _CellRun:
         try:
             with (
                 orch.recording() as run.log,
+                RunWatch(run.log, ()).watching() as run.files,
                 orch.scope(self.label, self.options.salt),
                 capture_outputs(self.shell) as run.outputs,
             ):
@@ -308,6 +328,13 @@ class _CellRun:
         changed = run.watch.changed(self.shell.user_ns) if run.watch is not None else ()
         return tuple(dict.fromkeys((*self.names.assigns, *self.names.deletes, *changed)))
 
+    def _dependencies(self, run: _Run) -> dict[str, Any]:
+        """What the run reached beyond its key (models, files, local modules), for lookups to check."""
+        if run.files is None:
+            return {}
+        run.files.ignore_also(self.ignored_folders())
+        return run.files.dependencies(self.local_modules())
+
     def _store(self, run: _Run, duration: float) -> None:
         from ..engine.recording import encode_ops
 
@@ -340,6 +367,7 @@ class _CellRun:
             "random": store.blobs.put(json.dumps(states).encode()) if states else None,
             "touched": {n: run.conversations.get(n, "") for n in sorted(touched)},
             "title": self.title,
+            "depends": self._dependencies(run),
         }
         record = MemoRecord(
             key=self.key,
@@ -362,6 +390,26 @@ class _CellRun:
         self.note(f"not stored: {reason}")
 
 
+def _add_input(
+    name: str, value: Any, attributes: Iterable[str], fingerprints: dict[str, str], code: dict[str, str]
+) -> None:
+    """Put one value the cell reads into its key: the user's code by name in ``code`` (a local module by
+    the attributes the cell reads of it), the rest by content in ``fingerprints``."""
+    if isinstance(value, types.ModuleType) and is_local_module(value.__name__) and attributes:
+        for attr in attributes:
+            if hasattr(value, attr):
+                member = getattr(value, attr)
+                parts, data = code_parts(member)
+                code.update(parts)
+                if data is not None:
+                    code[f"{value.__name__}.{attr}"] = fingerprint(data)
+        return
+    parts, data = code_parts(value)
+    code.update(parts)
+    if data is not None:
+        fingerprints[name] = fingerprint(data)
+
+
 @dataclass
 class _Run:
     """What one run of a cell leaves for storing: the state before it, what it recorded, its result."""
@@ -371,6 +419,7 @@ class _Run:
     before: dict[str, Any]
     random: dict[str, Any]
     log: Any = None
+    files: RunWatch | None = None
     outputs: list[dict[str, Any]] = field(default_factory=list)
     result: tuple[bool, Any] = (False, None)
 
@@ -387,21 +436,27 @@ def _named(reasons: dict[str, str]) -> str:
 def _lookup(
     shell: Any, session: NotebookSession, cell: str, options: CellOptions
 ) -> tuple[_CellRun, str, Any]:
-    """The cell's run, and either ``("", result)`` if it replayed or ``(miss reason, None)``."""
+    """The cell's run, and either ``("", result)`` if it replayed (its key is stored and what the run
+    depended on still holds) or ``(miss reason, None)``."""
+    from ..engine.memo_core import lookup
+
     run = _CellRun(shell, session, cell, options)
     run.compute_key()
-    stale = ""
-    if not options.force and not run.unhashable:
-        record = run.orch.store.memo(run.key)
-        if record is not None:
-            stale, result = run.try_replay(record)
-            if not stale:
-                return run, "", result
-    return run, run.miss_reason(stale), None
+    if options.force:
+        return run, "--force", None
+    if run.unhashable:
+        name, why = next(iter(run.unhashable.items()))
+        return run, f"input {name!r} cannot be fingerprinted ({why})", None
+    found = lookup(run.orch, run.key, "cell", run.label, run.inputs)
+    if found.record is None:
+        return run, "new cell" if found.reason == "new" else found.reason, None
+    stale, result = run.try_replay(found.record)
+    return run, stale, result
 
 
 def run_memoized(shell: Any, session: NotebookSession, cell: str, options: CellOptions) -> Any:
-    """Replay the cell if its key is stored (and still valid), else run it and store what it did."""
+    """Replay the cell if its key is stored (and what the run depended on still holds), else run it and
+    store what it did."""
     __tracebackhide__ = True
     run, reason, result = _lookup(shell, session, cell, options)
     return run.run_and_store(reason) if reason else result
