@@ -56,6 +56,7 @@ RECALLM_THRESHOLDS = {"strict": 0.97, "balanced": 0.92, "loose": 0.85}
 SHARED_DATA = Path(os.environ.get("PLLM_SHARED_DIR", REPO.parent / "shared")) / "data"
 CASES = REPO / "tests" / "semantic_quality" / "cases.py"
 BLIND_CASES = REPO / "tests" / "semantic_quality" / "blind_cases.py"
+BLIND_SLOT_CASES = REPO / "tests" / "semantic_quality" / "blind_slot_cases.py"
 
 # Runs inside the reference venv: recallm's own SemanticCache and storage decide, on our vectors.
 RECALLM_RUNNER = r"""
@@ -118,6 +119,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--reference-pairs", type=int, default=600, help="pairs on which recallm itself is run as a check"
     )
+    parser.add_argument(
+        "--no-traffic", dest="traffic", action="store_false", help="skip the simulated-traffic run"
+    )
+    parser.add_argument(
+        "--traffic-pairs", type=int, default=5000, help="QQP pairs whose questions make the traffic"
+    )
+    parser.add_argument("--max-wrong-rate", type=float, default=0.02, help="error budget of the traffic run")
+    parser.add_argument("--verify-rate", type=float, default=0.05, help="checked share of served hits")
     return parser.parse_args(argv)
 
 
@@ -208,11 +217,11 @@ def near_miss_table(title: str, cases: list[tuple[str, str, str]], sims: np.ndar
     return "\n".join(rows)
 
 
-def paraphrase_table(cases: list[tuple[str, str, str]], sims: np.ndarray, ours: dict) -> str:
+def paraphrase_table(title: str, cases: list[tuple[str, str, str]], sims: np.ndarray, ours: dict) -> str:
     """How many reworded prompts hit their original, per preset, ours beside recallm's raw cosine."""
     accepted = np.array([check_candidate(b, a) is None for _, a, b in cases])
     rows = [
-        f"\n## Blind paraphrases ({len(cases)} pairs): hits on their original\n",
+        f"\n## {title} ({len(cases)} pairs): hits on their original\n",
         "| preset | pllm hits | recallm hits |\n|---|---|---|",
     ]
     for preset in PRESETS:
@@ -239,6 +248,26 @@ def guard_cost(pairs: list[tuple[str, str]]) -> str:
         )
     gc.enable()
     return "\n".join(f"- {k}: {v}" for k, v in timings.items())
+
+
+def slot_cost(texts: list[str]) -> str:
+    """Microseconds of CPU each slot extractor of the guards takes per text (paid once per text: a text's
+    features are cached, so a stored prompt costs it once, a query once per lookup)."""
+    from pllm_notebook.cache.guards import SLOT_EXTRACTORS
+
+    words = [[w for w in text.lower().split()] for text in texts]
+    rows = ["\n| slot guard | mean µs per text | p99 µs |\n|---|---|---|"]
+    gc.disable()
+    for name, extract in SLOT_EXTRACTORS.items():
+        per_text = []
+        for text, text_words in zip(texts, words, strict=True):
+            start = time.thread_time_ns()
+            extract(text, text_words)
+            per_text.append(time.thread_time_ns() - start)
+        us = np.array(per_text) / 1e3
+        rows.append(f"| {name} | {us.mean():.1f} | {np.percentile(us, 99):.1f} |")
+    gc.enable()
+    return "\n".join(rows)
 
 
 def check_against_recallm(model_id, pairs, vectors_of, replay_size: int) -> str:
@@ -277,6 +306,163 @@ def check_against_recallm(model_id, pairs, vectors_of, replay_size: int) -> str:
     )
 
 
+class Precomputed:
+    """An embedder answering from vectors computed beforehand (the cache still normalises and searches)."""
+
+    def __init__(self, model_id: str, vectors_of) -> None:
+        self.model_id = model_id
+        self.vectors_of = vectors_of
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        return self.vectors_of(list(texts))
+
+
+def traffic_stream(
+    pairs, mock: list[dict], seed: int = 0, namespaces: tuple[str, str] = ("default", "default")
+) -> list[tuple[str, str, int]]:
+    """(namespace, prompt, cluster) for every distinct prompt, shuffled: QQP questions joined by their
+    label-1 pairs into clusters, and each mock origin with its paraphrases. A cluster has one answer."""
+    parent: dict[str, str] = {}
+
+    def root(text: str) -> str:
+        parent.setdefault(text, text)
+        while parent[text] != text:
+            parent[text] = parent[parent[text]]
+            text = parent[text]
+        return text
+
+    def join(a: str, b: str) -> None:
+        parent[root(a)] = root(b)
+
+    stream = []
+    for namespace, links in zip(
+        namespaces,
+        ([(p.a, p.b, p.label) for p in pairs], [(m["origin"], m["similar"], 1) for m in mock]),
+        strict=True,
+    ):
+        texts = []
+        for a, b, label in links:
+            texts += [a, b]
+            root(a), root(b)
+            if label:
+                join(a, b)
+        stream += [(namespace, text) for text in dict.fromkeys(texts)]
+    clusters = {r: i for i, r in enumerate(dict.fromkeys(root(t) for _, t in stream))}
+    rows = [(namespace, text, clusters[root(text)]) for namespace, text in stream]
+    np.random.default_rng(seed).shuffle(rows)
+    return rows
+
+
+def replay_traffic(stream, embedder, config) -> dict[str, float]:
+    """Ask every prompt of ``stream`` through a real ``SemanticCache.wrap`` whose function answers with
+    the prompt's cluster; count the hits (the function was not called) and the wrong ones (the answer is
+    another cluster's)."""
+    from prometheus_client import CollectorRegistry
+
+    from pllm_notebook.cache import CacheConfig, InMemoryStorage, SemanticCache
+
+    answer = {text: f"cluster {cluster}" for _, text, cluster in stream}
+    calls = [0]
+
+    def llm(*, model: str, messages: list[dict]) -> str:
+        calls[0] += 1
+        return answer[messages[-1]["content"]]
+
+    cache = SemanticCache(
+        InMemoryStorage(), CacheConfig(**config), embedder=embedder, registry=CollectorRegistry()
+    )
+    cached = cache.wrap(llm)
+    counts: dict[str, list[int]] = {}  # namespace: prompts, hits, wrong hits
+    for namespace, text, _ in stream:
+        before = calls[0]
+        reply = cached(
+            model="m",
+            messages=[{"role": "user", "content": text}],
+            cache_context={},
+            cache_namespace=namespace,
+        )
+        row = counts.setdefault(namespace, [0, 0, 0])
+        hit = calls[0] == before
+        row[0], row[1], row[2] = row[0] + 1, row[1] + hit, row[2] + (hit and reply != answer[text])
+    stats = cache.stats()
+    n, hits, wrong = (sum(column) for column in zip(*counts.values(), strict=True))
+    return {
+        "hit rate": hits / n,
+        "wrong-hit rate": wrong / n,
+        "wrong share of hits": wrong / hits if hits else 0.0,
+        "verification calls": stats.verifications,
+        "bound": stats.wrong_rate_upper,
+        "namespaces": ", ".join(
+            f"{ns} {h / k:.1%} hits, {w / k:.2%} wrong" for ns, (k, h, w) in counts.items()
+        ),
+        "thresholds": ", ".join(
+            f"{e.namespace} {'off' if e.threshold is None else f'{e.threshold:.3f}'}"
+            for e in stats.partitions
+        ),
+    }
+
+
+def raw_cosine_traffic(stream, vectors_of, threshold: float) -> dict[str, float]:
+    """The same stream under the raw cosine rule (recallm's decision: nearest stored prompt of the
+    namespace, hit if it clears ``threshold``, store on a miss). No cache of ours has this rule, so it is
+    replayed here, as the reference column."""
+    vectors = vectors_of([text for _, text, _ in stream])
+    stored = {ns: (np.empty((len(stream), vectors.shape[1]), np.float32), []) for ns, _, _ in stream}
+    hits = wrong = 0
+    for i, (namespace, _, cluster) in enumerate(stream):
+        matrix, clusters = stored[namespace]
+        if clusters:
+            similarity = matrix[: len(clusters)] @ vectors[i]
+            j = int(similarity.argmax())
+            if similarity[j] >= threshold:
+                hits += 1
+                wrong += clusters[j] != cluster
+                continue
+        matrix[len(clusters)] = vectors[i]
+        clusters.append(cluster)
+    n = len(stream)
+    return {
+        "hit rate": hits / n,
+        "wrong-hit rate": wrong / n,
+        "wrong share of hits": wrong / hits if hits else 0.0,
+    }
+
+
+def traffic_table(stream, embedder, vectors_of, ours: dict, budget: float, verify_rate: float) -> str:
+    """Hit rate, wrong-hit rate and verification calls per preset: static, with the error budget, and
+    raw cosine at recallm's thresholds."""
+    rows = [
+        f"\n## Simulated traffic ({len(stream)} distinct prompts in {len({c for _, _, c in stream})} clusters, "
+        f"QQP questions and mock prompts shuffled into one namespace, one answer per cluster; budget "
+        f"max_wrong_rate={budget}, verify_rate={verify_rate})\n",
+        "| decision | hit rate | wrong-hit rate (per prompt) | wrong share of hits | verification calls "
+        "| 95% bound (worst partition) | partition thresholds |\n|---|---|---|---|---|---|---|",
+    ]
+    for preset in PRESETS:
+        for label, config in (
+            (f"pllm {preset} ({ours[preset]:.3f}), static", {"threshold": preset}),
+            (
+                f"pllm {preset} + budget",
+                {"threshold": preset, "max_wrong_rate": budget, "verify_rate": verify_rate},
+            ),
+        ):
+            started = time.perf_counter()
+            f = replay_traffic(stream, embedder, config)
+            bound = "" if f["bound"] is None else f"{f['bound']:.4f}"
+            rows.append(
+                f"| {label} | {f['hit rate']:.1%} | {f['wrong-hit rate']:.2%} | {f['wrong share of hits']:.1%} | "
+                f"{f['verification calls']} | {bound} | {f['thresholds']} |"
+            )
+            print(f"  traffic: {label} replayed in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    for preset, threshold in RECALLM_THRESHOLDS.items():
+        f = raw_cosine_traffic(stream, vectors_of, threshold)
+        rows.append(
+            f"| raw cosine {threshold:.2f} (recallm {preset}) | {f['hit rate']:.1%} | {f['wrong-hit rate']:.2%} | "
+            f"{f['wrong share of hits']:.1%} | 0 | | |"
+        )
+    return "\n".join(rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     part, parts = (int(x) for x in args.split.split("/"))
@@ -310,10 +496,11 @@ def main(argv: list[str] | None = None) -> int:
     similars = [m["similar"] for m in mock]
     (near,) = load_cases(CASES, "NEAR_MISSES")
     blind_near, blind_para = load_cases(BLIND_CASES, "BLIND_NEAR_MISSES", "BLIND_PARAPHRASES")
+    slot_near, slot_para = load_cases(BLIND_SLOT_CASES, "BLIND_SLOT_NEAR_MISSES", "BLIND_SLOT_PARAPHRASES")
     if mock:
         o_vec, s_vec = vectors_of(origins), vectors_of(similars)
-    near_sims, blind_near_sims, blind_para_sims = (
-        case_similarities(cases, vectors_of) for cases in (near, blind_near, blind_para)
+    near_sims, blind_near_sims, blind_para_sims, slot_near_sims, slot_para_sims = (
+        case_similarities(cases, vectors_of) for cases in (near, blind_near, blind_para, slot_near, slot_para)
     )
     print(f"embeddings ready in {time.perf_counter() - started:.1f} s (cached under {args.cache_dir})\n")
     if args.no_reference:
@@ -401,11 +588,24 @@ def main(argv: list[str] | None = None) -> int:
     if blind_near:
         title = "Blind near-misses (tests/semantic_quality/blind_cases.py, written without seeing the guards)"
         print(near_miss_table(title, blind_near, blind_near_sims, ours))
-        print(paraphrase_table(blind_para, blind_para_sims, ours))
+        print(paraphrase_table("Blind paraphrases", blind_para, blind_para_sims, ours))
+    if slot_near:
+        title = "Second blind set, slots (tests/semantic_quality/blind_slot_cases.py)"
+        print(near_miss_table(title, slot_near, slot_near_sims, ours))
+        print(paraphrase_table("Second blind set, paraphrases", slot_para, slot_para_sims, ours))
 
     checked = [(p.b, p.a) for p in pairs] + [(m["similar"], m["origin"]) for m in mock]
     print(f"\n## Guard cost per candidate ({len(pairs)} QQP pairs and {len(mock)} mock pairs)\n")
     print(guard_cost(checked))
+    print(slot_cost([text for pair in checked for text in pair]))
+
+    if args.traffic:
+        stream = traffic_stream(pairs[: args.traffic_pairs], mock)
+        vectors_of([text for _, text, _ in stream])
+        embedder_for_cache = Precomputed(model_id, vectors_of)
+        print(
+            traffic_table(stream, embedder_for_cache, vectors_of, ours, args.max_wrong_rate, args.verify_rate)
+        )
     return 0
 
 

@@ -139,6 +139,13 @@ class CacheLookup(Event):
     time_saved_s: float = 0.0
     tokens_saved: int = 0
     cost_saved_usd: float = 0.0
+    # error budget (CacheConfig.max_wrong_rate): the partition's measured wrong-hit rate, its 95% upper
+    # bound and the checks behind them; ``verification`` when the call went live to check a candidate
+    verification: bool = False
+    wrong_rate: float | None = None
+    wrong_rate_upper: float | None = None
+    checks: int = 0
+    partition_threshold: float | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
 from .presets import resolve_threshold
@@ -12,6 +12,9 @@ __all__ = ["CacheConfig", "CacheContext", "CacheStats", "DEFAULT_EMBEDDING_MODEL
 
 #: recallm's name for the type of ``cache_context=``: a dict of what else the answer depends on.
 CacheContext = dict[str, Any]
+
+if TYPE_CHECKING:
+    from .verification import PartitionEstimate
 
 DEFAULT_EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 
@@ -40,6 +43,15 @@ class CacheConfig:
     - ``cache_timeout_seconds`` (recallm's): how long an async lookup may take before the call skips the
       cache (with a warning); default 0.2 s, as in recallm. The first lookup loads the embedding model:
       ``await cache.async_warmup()`` at start-up keeps it inside the limit.
+
+    Error budget (``pllm_notebook.cache.verification``), off by default:
+
+    - ``max_wrong_rate``: the share of a partition's lookups that may be answered with a wrong cached
+      answer, e.g. 0.02. Semantic hits are served only above the threshold where the one-sided 95% upper
+      bound of that share, measured by checks against live answers, is within it; until the checks show
+      that, semantic candidates go live and are checked instead.
+    - ``verify_rate``: the share of served semantic hits that also go live to be checked (each check is
+      a billed call, counted in ``CacheStats.verifications``).
     """
 
     threshold: str | float = "balanced"
@@ -54,9 +66,14 @@ class CacheConfig:
     #: for that call with a warning, and the call goes live. None: no limit. Sync calls are not timed.
     cache_timeout_seconds: float | None = 0.2
 
+    # error budget: measure the wrong-hit rate on the traffic itself
+    max_wrong_rate: float | None = None
+    verify_rate: float = 0.05
+
     def __post_init__(self) -> None:
         resolve_threshold(self.threshold, self.embedding_model)
         _check_seconds("cache_timeout_seconds", self.cache_timeout_seconds, "no limit")
+        self._check_budget()
         if not isinstance(self.default_namespace, str) or not self.default_namespace:
             raise ConfigError(f"default_namespace must be a non-empty str, got {self.default_namespace!r}")
         _check_seconds("default_ttl", self.default_ttl, "no expiry")
@@ -68,6 +85,23 @@ class CacheConfig:
             raise ConfigError(
                 f"max_entries must be an int >= 1, or None for no bound; got {self.max_entries!r}"
             )
+
+    def _check_budget(self) -> None:
+        if self.max_wrong_rate is not None and (
+            isinstance(self.max_wrong_rate, bool)
+            or not isinstance(self.max_wrong_rate, int | float)
+            or not 0.0 < self.max_wrong_rate < 1.0
+        ):
+            raise ConfigError(
+                f"max_wrong_rate must be a share in (0, 1) such as 0.02, or None for no error budget; "
+                f"got {self.max_wrong_rate!r}"
+            )
+        if (
+            isinstance(self.verify_rate, bool)
+            or not isinstance(self.verify_rate, int | float)
+            or not 0.0 <= self.verify_rate <= 1.0
+        ):
+            raise ConfigError(f"verify_rate must be a share in [0, 1] such as 0.05; got {self.verify_rate!r}")
 
     def resolved_threshold(self, model_id: str | None = None) -> float:
         """The cosine threshold for the embedder ``model_id`` (default: ``embedding_model``)."""
@@ -88,3 +122,11 @@ class CacheStats:
     bypassed: int = 0
     rejected: int = 0
     errors: int = 0
+    # error budget (all zero / None / empty without ``max_wrong_rate``)
+    verifications: int = 0
+    verification_cost_usd: float = 0.0
+    checks: int = 0
+    wrong_checks: int = 0
+    wrong_rate: float | None = None
+    wrong_rate_upper: float | None = None
+    partitions: list[PartitionEstimate] = field(default_factory=list)

@@ -4,8 +4,12 @@ Prompts built from a template (``f"What is {a} + {b}?"``, ``f"Translate into {la
 ``f"Classify the sentiment: {review}"``) share most of their words, so they embed close together, yet need
 different answers. Cosine similarity cannot see that; these checks can. They compare what a template fills
 in: numbers, quoted or code text, names and identifiers, the input after an instruction, a swapped word,
-one of two exclusive alternatives ("positives" / "negatives"), negation. A paraphrase keeps all of those
-and passes; a word swapped for a listed synonym or a short form is a paraphrase too.
+one of two exclusive alternatives ("positives" / "negatives"), negation, and the slots research templates
+vary most: versions, dates and their parts (months, weekdays, quarters, "yesterday", "last week"), times,
+units and currencies, the kind of thing a name names ("Apple" / "Apple Records"), a qualifier narrowing a
+figure ("GDP" / "GDP per capita"). A paraphrase keeps all of those and passes; a word swapped for a listed
+synonym or a short form, or a value written another way ("Sept" / "September", "kg" / "kilograms",
+"Q2" / "second quarter", "7am" / "7 a.m."), is a paraphrase too. The word lists live in ``guard_words``.
 
 ``check_candidate(query, candidate)`` runs only on semantic candidates (never on exact hits). It costs
 about 0.15 ms of CPU on average and up to about 1 ms for two 1,000-character texts seen for the first time:
@@ -18,14 +22,49 @@ from __future__ import annotations
 import difflib
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
+from typing import Any
 
-__all__ = ["check_candidate", "GUARD_VERSION", "REASONS"]
+from .guard_words import (
+    ABBREVIATIONS,
+    AMBIGUOUS_MONTHS,
+    ARTICLES,
+    CONTRASTS,
+    CURRENCY_QUALIFIERS,
+    DAY_PARTS,
+    DOMAINS,
+    ENTITY_KINDS,
+    FAR_RELATIVE_DAYS,
+    JOINERS,
+    MONTHS,
+    NEGATIONS,
+    NUMBER_WORDS,
+    OPERATOR_WORDS,
+    ORDINAL_TENS,
+    ORDINAL_UNITS,
+    ORDINAL_WORDS,
+    PERIODS,
+    QUALIFIERS,
+    QUARTER_WORDS,
+    QUESTION_WORDS,
+    RELATIVE_DAYS,
+    RELATIVE_WORDS,
+    ROMAN_LOOKALIKES,
+    SLOT_WORDS,
+    STOPWORDS,
+    SYNONYMS,
+    UNITS,
+    UNITS_AFTER_NUMBER,
+    WEEKDAYS,
+)
+
+__all__ = ["check_candidate", "GUARD_VERSION", "REASONS", "SLOT_EXTRACTORS"]
 
 #: Bumped whenever a rule changes, so a calibration can say which guards it was measured with.
-GUARD_VERSION = "5"
+GUARD_VERSION = "6"
 
 REASONS = (
     "different numbers",
@@ -38,12 +77,16 @@ REASONS = (
     "contrasting words",
     "different order",
     "different question",
+    "different version",
+    "different date",
+    "different time",
+    "different unit",
+    "different entity",
+    "added qualifier",
 )
 _SWAP_RATIO = 0.7
 #: Features come from the first this many characters; beyond them two texts must agree (case and spacing aside).
 _LONG_TEXT = 2000
-_ARTICLES = frozenset({"a", "an", "the"})
-_QUESTION_WORDS = frozenset({"why", "when", "where", "who", "how"})
 
 _WORD = re.compile(r"[^\W_][\w'’]*(?:[.\-][^\W_][\w]*)*(?:\+\+|#)?|_\w+", re.UNICODE)
 _NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?(?:%|[kK]\b)?|\d+(?:\.\d+)?(?:%|[kK]\b)?")
@@ -55,9 +98,6 @@ _QUOTED = re.compile(
 _IDENTIFIER = re.compile(
     r"\b[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)+(?:\(\))?|\b\w+\(\)|\b[a-z]+_\w+|\b_\w+|\b[a-z]+[A-Z]\w*"
 )
-_NEGATIONS = frozenset(
-    {"not", "no", "never", "cannot", "none", "nobody", "nothing", "neither", "nor", "nowhere", "without", "non"}
-)  # fmt: skip
 _DIGIT = re.compile(r"\d")
 _ROMAN_TOKEN = re.compile(r"(?<![\w'’-])[IVXLCDM]+(?![\w'’-])")
 _ROMAN_VALID = re.compile(r"M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})")
@@ -65,82 +105,21 @@ _ROMAN_VALID = re.compile(r"M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V
 #: and itself after another word (a sentence's first word, "Can I", is not a name).
 _NAME_BEFORE = re.compile(r"\w[\s,]+[A-Z][a-z]+\s+$")
 _ROMAN_DIGITS = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
-#: Abbreviations that read as Roman numerals.
-_ROMAN_LOOKALIKES = frozenset(
-    "C D L M V X CD DC CV CI MD XL MIX DIV CLI LI DI MI MC CC CM DIX VI".split()  # noqa: SIM905
-)
 _OPERATOR = re.compile(r"(?<=[\d)\s])[-+*/×÷^<>=](?=[\s(]*[-\d(])")
-_OPERATOR_WORDS = {
-    "plus": "+", "minus": "-", "times": "*", "multiplied": "*", "×": "*", "divided": "/", "÷": "/",
-    "squared": "squared", "cubed": "cubed",
-}  # fmt: skip
+#: A dotted version after a name or a "v" ("Python 3.11", "pandas v2.10", "torch==2.1.0", "Ubuntu 20.04").
+_VERSION = re.compile(r"(?:\b[A-Za-z][\w+#-]*(?:\s+|==|-|\s+v)|\bv)(\d+(?:\.\d+)+)(?![\d.]*\d)")
+_MONTH = re.compile(r"\b(" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\b", re.IGNORECASE)
+_SENTENCE_START = re.compile(r"(?:^|[.!?:]\s*)$")
+_QUARTER = re.compile(r"\b([qh])([1-4])\b", re.IGNORECASE)
+_TIME = re.compile(
+    r"(?<![\d:.,])(\d{1,2})(?::([0-5]\d))?\s*([ap])\.?m\b|(?<![\d:.,])(\d{1,2}):([0-5]\d)(?![\d:])",
+    re.IGNORECASE,
+)
+_UNIT_TOKEN = re.compile(r"[$€£¥₹]|°[cf]\b|[a-zµ]+(?:/[a-z]+)?")
+_AFTER_NUMBER = re.compile(r"\d\s*$")
 _PAYLOAD_SPLIT = re.compile(r":\s+|\n")
 _MID_SENTENCE_CAPITAL = re.compile(r"(?<=[^\s.!?:])[ \t]+[\"'“‘(\[]?([A-Z][\w'’]*(?:[.\-][^\W_]\w*)*)")
 _ENUMERATOR = re.compile(r"(?m)(?:^|(?<=[:;]))\s*\(?\d{1,2}[.)]\s")
-_ABBREVIATIONS = frozenset({"e.g", "i.e", "etc", "vs", "a.m", "p.m", "u.s", "u.k"})
-
-_NUMBER_WORDS = {
-    "zero": "0", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
-    "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "thirteen": "13",
-    "fourteen": "14", "fifteen": "15", "sixteen": "16", "seventeen": "17", "eighteen": "18",
-    "nineteen": "19", "twenty": "20", "thirty": "30", "forty": "40", "fifty": "50", "sixty": "60",
-    "seventy": "70", "eighty": "80", "ninety": "90", "hundred": "100", "thousand": "1000",
-    "million": "1000000", "billion": "1000000000", "half": "0.5", "twice": "2", "double": "2",
-    "triple": "3", "second": "2", "third": "3", "fourth": "4", "fifth": "5", "sixth": "6",
-    "seventh": "7", "eighth": "8", "ninth": "9", "tenth": "10",
-}  # fmt: skip
-
-#: Words that fill a template slot although users write them in lower case.
-_SLOT_WORDS = frozenset(
-    """
-    english french german spanish italian portuguese dutch russian chinese mandarin cantonese japanese korean
-    arabic hindi bengali urdu turkish polish swedish norwegian danish finnish greek hebrew czech hungarian
-    romanian ukrainian vietnamese thai indonesian malay persian swahili latin
-    python java javascript typescript rust golang ruby php kotlin swift scala haskell perl lua julia matlab
-    sql bash powershell c++ c# html css r
-    positive negative neutral formal informal
-    """.split()  # noqa: SIM905
-)
-
-#: Groups of mutually exclusive alternatives, one group per line: a template slot often ranges over them
-#: ("focusing on the positives" / "negatives", "sort ascending" / "descending", "the mean" / "the median").
-#: Two different members of one group, swapped in a shared template, make different prompts.
-_CONTRASTS = """
-positive negative neutral | pro con | advantage disadvantage | benefit drawback | strength weakness
-first second third fourth fifth last final | earliest latest | oldest newest youngest
-start end | beginning end | before after | above below | up down | over under | left right | top bottom
-upper lower | uppercase lowercase | inner outer | inside outside | internal external
-north south east west | northern southern eastern western | northeast northwest southeast southwest
-ascending descending | ascend descend | increase decrease | increase reduce | rise fall | rose fell
-raise lower | gain lose | gain loss | win lose | won lost | buy sell | bought sold | import export | input output
-send receive | push pull | open close | enable disable | encrypt decrypt | encode decode
-compress decompress | serialize deserialize | serialise deserialise | add remove | add delete | insert delete
-install uninstall | upload download | login logout | include exclude | accept reject | allow deny | allow block
-mean median mode | sum product difference quotient | add subtract multiply divide
-addition subtraction multiplication division | maximum minimum | max min | largest smallest
-biggest smallest | highest lowest | longest shortest | tallest shortest | fastest slowest | best worst
-greatest least | most least | more less | more fewer | many few | closest farthest | closest furthest
-nearest farthest | nearest furthest
-long short | tall short | fast slow | hot cold | warm cool | heavy light | high low | big small
-large small | wide narrow | thick thin | strong weak | easy hard | easy difficult | simple complex
-cheap expensive | rich poor | early late | true false | correct incorrect | right wrong | valid invalid
-legal illegal | male female | men women | man woman | boy girl | husband wife | father mother
-son daughter | brother sister | king queen | summer winter spring autumn | morning afternoon evening night
-day night | today tomorrow yesterday | past present future | singular plural | active passive
-beginner intermediate advanced expert | junior senior | child adult | born died | birth death
-living dead | alive dead | boiling freezing melting | boil freeze melt | solid liquid gas
-acidic alkaline | horizontal vertical | horizontally vertically | clockwise anticlockwise counterclockwise
-celsius fahrenheit kelvin | metric imperial | kilometre mile | kilometer mile | kilogram pound
-centimetre inch | centimeter inch | metre foot | meter foot | metre feet | meter feet | litre gallon
-liter gallon | daily weekly monthly yearly annual
-client server | frontend backend | sync async | synchronous asynchronous | static dynamic
-public private | global local | read write | question answer | cause effect | agree disagree
-like dislike | love hate | happy sad | optimistic pessimistic | success failure | succeed fail
-pass fail | lend borrow | parent child | predecessor successor | prefix suffix | even odd
-prime composite | integer float string boolean | list tuple set dict dictionary array
-mercury venus earth mars jupiter saturn uranus neptune | gold silver bronze copper iron
-red orange yellow green blue purple pink brown black white grey
-"""
 
 
 @lru_cache(maxsize=65536)
@@ -164,42 +143,17 @@ def _group_index(groups: str) -> dict[str, frozenset[tuple[int, str]]]:
     return {form: frozenset(members) for form, members in index.items()}
 
 
-_CONTRAST_GROUPS = _group_index(_CONTRASTS)
-
-#: Groups of words people use for one another when they reword a question ("How do I create a blog" /
-#: "start a blog", "teachers" / "professors"): one swapped for another of its group is a paraphrase.
-_SYNONYMS = """
-create make build construct develop produce start | start begin launch commence | stop prevent halt quit
-get obtain acquire receive gain | learn study understand know master | improve enhance increase boost better
-measure calculate compute determine estimate find | change switch alter modify replace swap
-restore recover retrieve | earn make | hate dislike detest | like love enjoy prefer
-think believe feel realize realise consider | see view check know find | show display
-job work career position placement employment | teacher professor lecturer instructor tutor
-student pupil learner | company business firm organization organisation startup enterprise
-doctor physician | car vehicle automobile | phone smartphone mobile cellphone | picture photo image photograph
-movie film | website site webpage | app application | program programme software | problem issue trouble
-mistake error | reason cause origin | way method approach technique | tip advice suggestion trick
-cool interesting amazing awesome fascinating nice wonderful great fun incredible
-delicious tasty yummy | rude disrespectful impolite offensive | sad upset unhappy depressed
-easy simple | quick fast rapid speedy | big large huge | small little tiny | famous popular renowned
-important significant crucial essential key | good great excellent nice fine | bad poor terrible awful
-hard difficult tough | buy purchase | fix repair solve resolve | use utilize utilise | need require
-help assist | choose pick select | remove delete | cheap inexpensive affordable | expensive costly pricey
-happen occur | talk speak chat | say tell | answer reply respond | ask query | custom customized customised
-bespoke personalized personalised tailored unique | gay homosexual lesbian | cut slash | anxious nervous worried
-scared afraid frightened | angry mad | rich wealthy | allow let permit | try attempt | keep maintain stay
-end finish complete | biggest greatest largest | some any | benefit advantage | effect impact
-people person someone somebody one human | kid child | guy man | lady woman | mom mother | dad father
-"""
+_CONTRAST_GROUPS = _group_index(CONTRASTS)
 
 
-_SYNONYM_GROUPS = _group_index(_SYNONYMS)
+_SYNONYM_GROUPS = _group_index(SYNONYMS)
 
 
 def _related(a: str, b: str) -> bool:
     """Two words that can stand for each other in a reworded question: forms of one word ("dance" /
-    "dancing"), a short form ("pic" / "picture", "tech" / "technology") or synonyms."""
-    if a in _forms(b) or b in _forms(a):
+    "dancing"), a short form ("pic" / "picture", "tech" / "technology"), one unit ("kg" / "kilograms")
+    or synonyms."""
+    if a in _forms(b) or b in _forms(a) or UNITS.get(a, a) == UNITS.get(b, b):
         return True
     short, long = sorted((a, b), key=len)
     if len(short) >= 3 and long.startswith(short):
@@ -211,22 +165,6 @@ def _related(a: str, b: str) -> bool:
 def _reworded(a: set[str], b: set[str]) -> bool:
     """Every word on one side stands for a word on the other."""
     return all(any(_related(x, y) for y in b) for x in a) or all(any(_related(y, x) for x in a) for y in b)
-
-
-_DOMAINS = frozenset({"com", "org", "net", "io", "ai", "co", "in", "uk", "de"})
-_JOINERS = ("or", "and", "vs", "versus", "vs.")
-
-_STOPWORDS = frozenset(
-    """
-    a an the and or but if then so of to in on at by for with from into onto about as is are was were be been
-    being am do does did doing have has had having i me my we our you your he him his she her it its they them
-    their this that these those there here what which who whom whose when where why how can could should would
-    will shall may might must just also very really quite too more most much many some any all each every
-    other such own same than up down out over under again further once only both few s t
-    get got make made use used using way ways best good better please tell explain give show me us let lets
-    whats what's hows how's i'm it's that's there's don't doesn't
-    """.split()  # noqa: SIM905
-)
 
 
 @dataclass(frozen=True)
@@ -242,6 +180,11 @@ class _Features:
     quoted: tuple[str, ...]
     identifiers: frozenset[str]
     names: frozenset[str]
+    versions: Counter[str]
+    dates: Counter[str]
+    times: Counter[str]
+    units: Counter[str]
+    entity_kinds: dict[str, frozenset[str]]
     negated: bool
     instruction: tuple[str, ...]
     payload: frozenset[str] | None
@@ -261,7 +204,7 @@ def _stem(word: str) -> str:
 
 
 def _content(words: list[str] | tuple[str, ...]) -> frozenset[str]:
-    return frozenset(w for w in words if w not in _STOPWORDS)
+    return frozenset(w for w in words if w not in STOPWORDS)
 
 
 def _numbers(text: str, words: list[str]) -> Counter[str]:
@@ -269,18 +212,16 @@ def _numbers(text: str, words: list[str]) -> Counter[str]:
     4 servings to 12" and "from 4 servings to 2" differ although both hold a 2 further on."""
     found: Counter[str] = Counter()
     for raw in _NUMBER.findall(_ENUMERATOR.sub(" ", text)) if _DIGIT.search(text) else ():
-        value = raw.replace(",", "").rstrip("%")
-        scale = 1000.0 if value[-1] in "kK" else 1.0
-        try:
-            found[repr(float(value.rstrip("kK")) * scale)] += 1
-        except ValueError:
-            continue
+        key = _number_key(raw.replace(",", "").rstrip("%"))
+        if key is not None:
+            found[key] += 1
     for word in words:
-        if word in _NUMBER_WORDS:
-            found[repr(float(_NUMBER_WORDS[word]))] += 1
+        value = NUMBER_WORDS.get(word) or _ordinal_word(word)
+        if value is not None:
+            found[repr(float(value))] += 1
     for match in _ROMAN_TOKEN.finditer(text):
         numeral = match.group(0)
-        if numeral in _ROMAN_LOOKALIKES or not _ROMAN_VALID.fullmatch(numeral):
+        if numeral in ROMAN_LOOKALIKES or not _ROMAN_VALID.fullmatch(numeral):
             continue
         if numeral == "I" and not _NAME_BEFORE.search(text, max(0, match.start() - 40), match.start()):
             continue
@@ -288,14 +229,132 @@ def _numbers(text: str, words: list[str]) -> Counter[str]:
     return found
 
 
-def _value(word: str) -> str | None:
-    """The number a word stands for ("two", "2": "2.0"), as :func:`_numbers` writes it; None for a word."""
-    if word in _NUMBER_WORDS:
-        return repr(float(_NUMBER_WORDS[word]))
+def _number_key(value: str) -> str | None:
+    """How :func:`_numbers` writes a number: as a float ("2" and "2.0": "2.0", "15k": "15000.0"), except a
+    decimal ending in 0, which keeps its text: "Python 3.10" is not "Python 3.1"."""
+    scale = 1000.0 if value[-1:] in ("k", "K") else 1.0
+    if scale == 1.0 and "." in value and value.endswith("0") and value.rstrip("0")[-1] != ".":
+        return value
     try:
-        return repr(float(word))
+        return repr(float(value.rstrip("kK")) * scale)
     except ValueError:
         return None
+
+
+def _ordinal_word(word: str) -> str | None:
+    """The number of an ordinal past "tenth", in words ("sixteenth", "twenty-first"), or None."""
+    if word in ORDINAL_WORDS:
+        return str(ORDINAL_WORDS[word])
+    tens, _, unit = word.partition("-")
+    if tens in ORDINAL_TENS and unit in ORDINAL_UNITS:
+        return str(ORDINAL_TENS[tens] + ORDINAL_UNITS[unit])
+    return None
+
+
+def _value(word: str) -> str | None:
+    """The number a word stands for ("two", "2", "2nd": "2.0"), as :func:`_numbers` writes it; None for a
+    word."""
+    value = NUMBER_WORDS.get(word) or _ordinal_word(word)
+    if value is not None:
+        return repr(float(value))
+    if word[-2:] in ("st", "nd", "rd", "th") and word[:-2].isdigit():
+        word = word[:-2]
+    return _number_key(word) if word[:1].isdigit() else None
+
+
+def _dates(text: str, words: list[str]) -> Counter[str]:
+    """Months, weekdays, quarters and halves of a year, and days named relative to today ("yesterday",
+    "last week"), each written one way: "Sept" and "September" are "month 9", "Q3" and "third quarter"
+    are "quarter 3", "the day before yesterday" is "day -2". A capitalised "May" or "March" is a month,
+    unless it starts a sentence ("May I ...")."""
+    found: Counter[str] = Counter()
+    for match in _MONTH.finditer(text):
+        name = match.group(1)
+        if name.lower() in AMBIGUOUS_MONTHS and (
+            not name[0].isupper() or _SENTENCE_START.search(text, 0, match.start())
+        ):
+            continue
+        found[f"month {MONTHS[name.lower()]}"] += 1
+    for match in _QUARTER.finditer(text):
+        found[f"{'quarter' if match.group(1) in 'qQ' else 'half'} {match.group(2)}"] += 1
+    bare = [w.removesuffix("'s").removesuffix("’s") for w in words]
+    for i, (word, after) in enumerate(zip(bare, [*bare[1:], ""], strict=True)):
+        day = WEEKDAYS.get(word) or WEEKDAYS.get(word.removesuffix("s"))
+        if day is not None:
+            found[f"weekday {day}"] += 1
+        elif word in QUARTER_WORDS and after in ("quarter", "half"):
+            found[f"{after} {QUARTER_WORDS[word]}"] += 1
+        elif (word, after) in FAR_RELATIVE_DAYS:
+            found[f"day {FAR_RELATIVE_DAYS[(word, after)]}"] += 1
+        elif word in RELATIVE_DAYS and (bare[i - 1] if i else "", word) not in FAR_RELATIVE_DAYS:
+            found[f"day {RELATIVE_DAYS[word]}"] += 1
+        elif word in RELATIVE_WORDS and after in PERIODS:
+            found[f"{after} {RELATIVE_WORDS[word]:+d}"] += 1
+    return found
+
+
+def _times(text: str, words: list[str]) -> Counter[str]:
+    """Times of day as minutes after midnight: "8am", "8 a.m." and "08:00" are one time; "noon" is 12:00."""
+    found: Counter[str] = Counter()
+    for match in _TIME.finditer(text) if _DIGIT.search(text) else ():
+        hour, minute, half, hour24, minute24 = match.groups()
+        if hour24 is not None:
+            hours, minutes = int(hour24), int(minute24)
+        else:
+            hours, minutes = int(hour) % 12 + (12 if half.lower() == "p" else 0), int(minute or 0)
+        found[str(hours * 60 + minutes)] += 1
+    for word in words:
+        if word in DAY_PARTS:
+            found[str(DAY_PARTS[word] * 60)] += 1
+    return found
+
+
+def _units(text: str, words: list[str]) -> Counter[str]:
+    """Units and currencies, one code each ("kg" = "kilograms", "$" = "dollars" = "USD"; "Canadian
+    dollars" = "CAD"). A short form that is also a word ("in", "g", "m") counts only after a number."""
+    found: Counter[str] = Counter()
+    lowered = text.lower()
+    previous = ""
+    for match in _UNIT_TOKEN.finditer(lowered):
+        token = match.group(0)
+        code = UNITS.get(token)
+        if code is not None and (
+            token not in UNITS_AFTER_NUMBER
+            or _AFTER_NUMBER.search(lowered, max(0, match.start() - 12), match.start())
+            or previous in NUMBER_WORDS
+        ):
+            found[CURRENCY_QUALIFIERS.get((previous, code), code)] += 1
+        previous = token
+    return found
+
+
+def _versions(text: str, words: list[str]) -> Counter[str]:
+    """Dotted versions after a name or a "v", as written ("3.10" and "3.1" differ)."""
+    return Counter(_VERSION.findall(text)) if _DIGIT.search(text) else Counter()
+
+
+def _entity_kinds(text: str, words: list[str]) -> dict[str, frozenset[str]]:
+    """Each capitalised name and the kind nouns that follow it ("Apple Records": {"apple": {"records"}},
+    "the Jordan brand": {"jordan": {"brand"}}); "" where no kind noun follows."""
+    tokens = re.findall(r"[\w'’-]+|[^\w\s]", text)
+    kinds: dict[str, set[str]] = {}
+    for token, after in zip(tokens, [*tokens[1:], ""], strict=True):
+        name = token.lower()
+        if token[:1].isupper() and name not in STOPWORDS and not token.isdigit():
+            kind = after.lower() if after.lower() in ENTITY_KINDS else ""
+            kinds.setdefault(name, set()).add(kind)
+    return {name: frozenset(found) for name, found in kinds.items()}
+
+
+#: The slot values each text is read for, by the ``_Features`` field they fill: each extractor takes the
+#: text and its lower-case words (``benchmarks/eval_semantic.py`` times them one by one).
+SLOT_EXTRACTORS: dict[str, Callable[[str, list[str]], Any]] = {
+    "versions": _versions,
+    "dates": _dates,
+    "times": _times,
+    "units": _units,
+    "entity_kinds": _entity_kinds,
+}
 
 
 def _roman_value(numeral: str) -> int:
@@ -305,18 +364,18 @@ def _roman_value(numeral: str) -> int:
 
 def _operators(text: str, words: frozenset[str]) -> frozenset[str]:
     """Arithmetic operators, written as symbols or words, in a text that holds numbers."""
-    found = {_OPERATOR_WORDS.get(symbol, symbol) for symbol in _OPERATOR.findall(text)}
-    found.update(_OPERATOR_WORDS[word] for word in words & _OPERATOR_WORDS.keys())
+    found = {OPERATOR_WORDS.get(symbol, symbol) for symbol in _OPERATOR.findall(text)}
+    found.update(OPERATOR_WORDS[word] for word in words & OPERATOR_WORDS.keys())
     return frozenset(found)
 
 
 def _tokens(text: str) -> tuple[list[str], frozenset[str]]:
     """Lower-case words but articles ("a", "an", "the" rarely change the answer), and the names among them:
     capitalised words not at the start of a sentence, and lower-case slot words (languages, labels)."""
-    words = [w for w in _WORD.findall(text.lower()) if w not in _ARTICLES]
+    words = [w for w in _WORD.findall(text.lower()) if w not in ARTICLES]
     names = {w.lower() for w in _MID_SENTENCE_CAPITAL.findall(text) if len(w) > 1}
-    names.difference_update(_STOPWORDS)
-    names.update(_SLOT_WORDS.intersection(words))
+    names.difference_update(STOPWORDS)
+    names.update(SLOT_WORDS.intersection(words))
     return words, frozenset(names)
 
 
@@ -331,18 +390,18 @@ def _features(full_text: str) -> _Features:
     instruction: tuple[str, ...] = tuple(words)
     payload = None
     if len(parts) == 2:
-        tail = [w for w in _WORD.findall(parts[1].lower()) if w not in _ARTICLES]
+        tail = [w for w in _WORD.findall(parts[1].lower()) if w not in ARTICLES]
         if tail:
             instruction = tuple(words[: len(words) - len(tail)])
             payload = _content(tail)
     quoted = []
     for match in _QUOTED.finditer(text):
         span = _WORD.findall(next(g for g in match.groups() if g is not None).lower())
-        quoted.append(" ".join(w for w in span if w not in _ARTICLES))
+        quoted.append(" ".join(w for w in span if w not in ARTICLES))
     identifiers = frozenset(
         m.group(0).lower().removesuffix("()")
         for m in _IDENTIFIER.finditer(text)
-        if m.group(0).lower() not in _ABBREVIATIONS
+        if m.group(0).lower() not in ABBREVIATIONS
     )
     return _Features(
         words=tuple(words),
@@ -354,7 +413,8 @@ def _features(full_text: str) -> _Features:
         quoted=tuple(q for q in quoted if q),
         identifiers=identifiers,
         names=names,
-        negated=any(w in _NEGATIONS or w.startswith("non-") or w.endswith(("n't", "n’t")) for w in word_set),
+        **{name: extract(text, words) for name, extract in SLOT_EXTRACTORS.items()},
+        negated=any(w in NEGATIONS or w.startswith("non-") or w.endswith(("n't", "n’t")) for w in word_set),
         instruction=instruction,
         payload=payload,
         flat=" ".join(words),
@@ -383,7 +443,7 @@ def _unmatched_identifiers(a: _Features, b: _Features) -> bool:
         if any(form in b.word_set for form in _forms(item)) or item.removesuffix("s") in b.word_set:
             continue
         name, _, domain = item.rpartition(".")
-        if domain in _DOMAINS and name in b.word_set:
+        if domain in DOMAINS and name in b.word_set:
             continue
         return True
     return False
@@ -419,7 +479,7 @@ def _reordered(a: _Features, b: _Features) -> bool:
 def _alternatives(features: _Features, names: list[str]) -> bool:
     """The names stand side by side as alternatives ("MBA or CA", "cats and dogs"), where order means nothing."""
     flat = features.flat
-    return any(f"{x} {joiner} {y}" in flat for x, y in pairwise(names) for joiner in _JOINERS)
+    return any(f"{x} {joiner} {y}" in flat for x, y in pairwise(names) for joiner in JOINERS)
 
 
 def _variant_spellings(a: set[str], b: set[str]) -> bool:
@@ -450,8 +510,8 @@ class _Alignment:
             self.changed_b.update(
                 w for w in b.words[j1:j2] if _stem(w) not in a.stems and _value(w) not in a.numbers
             )
-        self.only_a = self.changed_a - _STOPWORDS
-        self.only_b = self.changed_b - _STOPWORDS
+        self.only_a = self.changed_a - STOPWORDS
+        self.only_b = self.changed_b - STOPWORDS
 
     def contrasting(self) -> bool:
         """One side has a word where the other has another member of its contrast group ("positives" /
@@ -459,6 +519,15 @@ class _Alignment:
         members_a = {m for w in self.changed_a for m in _CONTRAST_GROUPS.get(w, ())}
         members_b = {m for w in self.changed_b for m in _CONTRAST_GROUPS.get(w, ())}
         return any(ga == gb and wa != wb for ga, wa in members_a for gb, wb in members_b)
+
+    def added_qualifier(self, a: _Features, b: _Features) -> bool:
+        """One side adds a word or two that narrow a figure to another one, and nothing else differs:
+        "the unemployment rate" / "the youth unemployment rate", "GDP" / "GDP per capita"."""
+        if len(self.spans) != 1 or self.spans[0][0] not in ("insert", "delete"):
+            return False
+        _, i1, i2, j1, j2 = self.spans[0]
+        added = a.words[i1:i2] or b.words[j1:j2]
+        return len(added) <= 2 and any(word in QUALIFIERS for word in added)
 
     def filled_slot(self, slot_words_only: bool) -> bool:
         """One or two contiguous spans differ inside a shared template, and they hold different content.
@@ -470,7 +539,7 @@ class _Alignment:
         """
         if self.shared < 3 or self.ratio < 0.6 or len(self.spans) > 2 or not (self.only_a and self.only_b):
             return False
-        if (self.only_a | self.only_b) & _SLOT_WORDS:
+        if (self.only_a | self.only_b) & SLOT_WORDS:
             return True
         if slot_words_only or len(self.spans) != 1:
             return False
@@ -478,6 +547,36 @@ class _Alignment:
         if i2 - i1 <= 2 and j2 - j1 <= 2 and self.ratio >= _SWAP_RATIO:
             return not (_variant_spellings(self.only_a, self.only_b) or _reworded(self.only_a, self.only_b))
         return min(len(self.only_a), len(self.only_b)) >= 3
+
+
+def _replaced(a: Counter[str], b: Counter[str]) -> bool:
+    """A value of one side is missing on the other, and the other has one in its place."""
+    return bool(a - b and b - a)
+
+
+def _changed_slot(a: _Features, b: _Features) -> str | None:
+    """The kind of slot a template filled with another value: a version, a date (month, weekday, quarter,
+    "yesterday", "last week"), a time of day, a unit or currency. A value on one side only is no veto."""
+    if _replaced(a.versions, b.versions):
+        return "different version"
+    if _replaced(a.dates, b.dates):
+        return "different date"
+    if _replaced(a.times, b.times):
+        return "different time"
+    if _replaced(a.units, b.units):
+        return "different unit"
+    return None
+
+
+def _other_kind(a: _Features, b: _Features) -> bool:
+    """One name followed by different kind nouns: "Apple" / "Apple Records", "Jordan" / "the Jordan brand"."""
+    for name in a.entity_kinds.keys() & b.entity_kinds.keys():
+        kinds_a, kinds_b = a.entity_kinds[name] - {""}, b.entity_kinds[name] - {""}
+        if any(_stem(kind) not in b.stems for kind in kinds_a - kinds_b) or any(
+            _stem(kind) not in a.stems for kind in kinds_b - kinds_a
+        ):
+            return True
+    return False
 
 
 def check_candidate(query: str, candidate: str) -> str | None:
@@ -490,7 +589,9 @@ def check_candidate(query: str, candidate: str) -> str | None:
     words" (another member of a group of exclusive alternatives: "closest" / "farthest"), "different
     order" (the same names turned around), "different question" (why / how / when ... on the same
     words), "different template slot" (one or two words swapped, or a shared template filled in with
-    other words).
+    other words), "different version" / "different date" / "different time" / "different unit" (a
+    slot of that kind holds another value on each side), "different entity" (a name followed by a noun
+    saying it is another kind of thing), "added qualifier" (one side narrows the figure asked for).
 
     A value present on one side only (``"best movies of 2016"`` vs ``"best movies"``) is not vetoed: on
     labelled paraphrase data such additions are mostly rewordings, while replacements mostly are not.
@@ -500,6 +601,9 @@ def check_candidate(query: str, candidate: str) -> str | None:
     a, b = _features(query), _features(candidate)
     if a.rest != b.rest:
         return "different input text"
+    slot = _changed_slot(a, b)
+    if slot:
+        return slot
     if (a.numbers - b.numbers and b.numbers - a.numbers) or (
         a.numbers and b.numbers and a.operators != b.operators
     ):
@@ -517,6 +621,8 @@ def check_candidate(query: str, candidate: str) -> str | None:
         return "different input text"
     if _unmatched_names(a, b) and _unmatched_names(b, a):
         return "different names"
+    if _other_kind(a, b):
+        return "different entity"
     longest = max(len(a.words), len(b.words), 1)
     if sum((a.counts & b.counts).values()) < 0.6 * longest:
         return None  # the rules below need a shared template: at least 60% of the words in common
@@ -530,9 +636,11 @@ def check_candidate(query: str, candidate: str) -> str | None:
     if (
         alignment.ratio >= 0.6
         and a.words[:1] != b.words[:1]
-        and {*a.words[:1], *b.words[:1]} <= _QUESTION_WORDS
+        and {*a.words[:1], *b.words[:1]} <= QUESTION_WORDS
     ):
         return "different question"
+    if alignment.ratio >= 0.6 and alignment.added_qualifier(a, b):
+        return "added qualifier"
     if alignment.filled_slot(slot_words_only=a.payload is not None and a.payload == b.payload):
         return "different template slot"
     return None

@@ -21,7 +21,7 @@ class CacheMetrics:
     """Counters and histograms of one registry."""
 
     def __init__(self, registry: Any) -> None:
-        from prometheus_client import Counter, Histogram
+        from prometheus_client import Counter, Gauge, Histogram
 
         self.registry = registry
         self.hits = Counter("pllm_cache_hits", "Cache hits", ["namespace", "kind"], registry=registry)
@@ -60,6 +60,31 @@ class CacheMetrics:
             buckets=_SIMILARITY_BUCKETS,
             registry=registry,
         )
+        self.verifications = Counter(
+            "pllm_cache_verifications",
+            "Semantic candidates checked against a live call (error budget); verdict right or wrong",
+            ["namespace", "verdict"],
+            registry=registry,
+        )
+        self.verification_cost = Counter(
+            "pllm_cache_verification_cost_usd", "Cost of the live calls made to check", registry=registry
+        )
+        partition = ["namespace", "partition"]
+        self.wrong_rate = Gauge(
+            "pllm_cache_wrong_rate", "Measured wrong-hit rate of a partition", partition, registry=registry
+        )
+        self.wrong_rate_upper = Gauge(
+            "pllm_cache_wrong_rate_upper",
+            "95% upper bound of a partition's wrong-hit rate",
+            partition,
+            registry=registry,
+        )
+        self.partition_threshold = Gauge(
+            "pllm_cache_partition_threshold",
+            "Threshold a partition's checks allow (2 while its semantic hits are off)",
+            partition,
+            registry=registry,
+        )
 
     def app(self) -> Any:
         """A WSGI app serving this registry's metrics."""
@@ -85,12 +110,16 @@ class _NoMetric:
     def observe(self, value: float) -> None:
         pass
 
+    def set(self, value: float) -> None:
+        pass
+
 
 class NoMetrics:
     """Stands in when prometheus_client is not installed."""
 
     hits = misses = bypasses = rejections = errors = _NoMetric()
     embedding_seconds = search_seconds = lookup_seconds = hit_similarity = _NoMetric()
+    verifications = verification_cost = wrong_rate = wrong_rate_upper = partition_threshold = _NoMetric()
 
     def app(self) -> Any:
         raise ImportError("Prometheus metrics need prometheus-client: `pip install 'pllm-notebook[metrics]'`")

@@ -48,6 +48,7 @@ from .storage_base import (
     searches_itself,
 )
 from .storage_memory import ThreadSafeInMemoryStorage
+from .verification import AnswerJudge, EmbeddingJudge, ErrorBudget
 
 if TYPE_CHECKING:
     from ..providers import LLMRequest, ProviderReply
@@ -91,7 +92,9 @@ class _Attempt:
 class SemanticCache:
     """A semantic cache over a storage (in memory, DuckDB or Redis) and an embedder.
 
-    ``registry`` is the Prometheus registry to count on (the global one by default).
+    ``registry`` is the Prometheus registry to count on (the global one by default). ``judge`` decides,
+    under an error budget (``CacheConfig.max_wrong_rate``), whether a cached answer would have served
+    (default: ``EmbeddingJudge`` on this cache's embedder; see ``pllm_notebook.cache.verification``).
     """
 
     def __init__(
@@ -101,6 +104,7 @@ class SemanticCache:
         embedder: Embedder | None = None,
         *,
         registry: Any = None,
+        judge: AnswerJudge | None = None,
     ) -> None:
         self.storage = storage if storage is not None else ThreadSafeInMemoryStorage()
         self._searching_storage = searches_itself(self.storage)
@@ -117,6 +121,17 @@ class SemanticCache:
         self._lock = threading.Lock()
         self._counts = dict.fromkeys(("exact", "semantic", "miss", "bypass", "rejected", "error"), 0)
         self._similarity_sum = 0.0
+        self._budget = (
+            None
+            if self.config.max_wrong_rate is None
+            else ErrorBudget(
+                self.config.max_wrong_rate,
+                self.config.verify_rate,
+                judge or EmbeddingJudge(self.embedder),
+                self.threshold,
+                metrics=self._metrics,
+            )
+        )
 
     def __repr__(self) -> str:
         return f"SemanticCache({self.storage!r}, threshold={self.threshold:.3f}, embedder={self.embedder.model_id!r})"
@@ -131,6 +146,8 @@ class SemanticCache:
     ) -> tuple[_Attempt, tuple[CacheEntry, str, float] | None]:
         """The entry to serve (entry, kind, similarity), or None after recording the miss."""
         attempt = _Attempt(canon, namespace, self._partition(canon, namespace, origin), time.perf_counter())
+        if self._budget is not None:
+            self._budget.looked_up(attempt.partition, namespace)
         if self._searching_storage:
             query = self._backend_query(attempt)
             if query is None:
@@ -171,6 +188,10 @@ class SemanticCache:
         samples = self._mirror.exact(attempt.partition, entry.exact_key)
         if len(samples) <= occurrence:
             return attempt, self._missed(attempt, similarity)
+        if self._budget is not None and not self._budget.admit(
+            attempt.partition, namespace, canon.exact_key, similarity, entry.response_text, canon.prompt
+        ):
+            return attempt, self._missed(attempt, similarity, entry=entry, reason="verifying")
         return attempt, (samples[occurrence], "semantic", similarity)
 
     def _backend_query(self, attempt: _Attempt) -> dict[str, Any] | None:
@@ -203,6 +224,19 @@ class SemanticCache:
         if reason:
             return self._missed(attempt, similarity, rejected=reason, entry=entry)
         kind = "exact" if entry.prompt_text == redact(attempt.canon.prompt) else "semantic"
+        if (
+            kind == "semantic"
+            and self._budget is not None
+            and not self._budget.admit(
+                attempt.partition,
+                attempt.namespace,
+                attempt.canon.exact_key,
+                similarity,
+                entry.response_text,
+                attempt.canon.prompt,
+            )
+        ):
+            return self._missed(attempt, similarity, entry=entry, reason="verifying")
         return entry, kind, similarity
 
     def _embed(self, text: str, namespace: str) -> np.ndarray | None:
@@ -222,6 +256,7 @@ class SemanticCache:
         *,
         rejected: str = "",
         entry: CacheEntry | None = None,
+        reason: str = "",
     ) -> None:
         outcome = "rejected" if rejected else "miss"
         with self._lock:
@@ -237,7 +272,7 @@ class SemanticCache:
             similarity,
             latency,
             entry_id=entry.id if entry is not None else "",
-            reason=rejected,
+            reason=rejected or reason,
         )
 
     def _served(self, attempt: _Attempt, entry: CacheEntry, kind: str, similarity: float) -> None:
@@ -273,6 +308,8 @@ class SemanticCache:
         self, attempt: _Attempt, outcome: str, similarity: float | None, latency: float, **details: Any
     ) -> None:
         """Tell the watchers how a lookup ended."""
+        if self._budget is not None:
+            details.update(self._budget.event_fields(attempt.partition, details.get("reason") == "verifying"))
         bus.emit(
             CacheLookup(
                 outcome=outcome,
@@ -334,6 +371,16 @@ class SemanticCache:
         there is no vector to keep it under: no user text, or the embedder failed).
         """
         ttl = self.config.default_ttl if ttl is None else ttl
+        if self._budget is not None:
+            try:
+                self._budget.settle(
+                    attempt.partition,
+                    attempt.canon.exact_key,
+                    fields.get("response_text", ""),
+                    fields.get("cost_usd", 0.0),
+                )
+            except Exception as exc:  # a failing judge costs the check, never the call
+                self._failed("verify", exc, attempt.namespace)
         if self._searching_storage:
             vector = self._vector_for(attempt)
             if vector is None:
@@ -664,6 +711,7 @@ class SemanticCache:
             bypassed=counts["bypass"],
             rejected=counts["rejected"],
             errors=counts["error"],
+            **(self._budget.stats_fields() if self._budget is not None else {}),
         )
 
     def namespaces(self) -> dict[str, int]:

@@ -175,8 +175,9 @@ class VectorIndex:
         if not self._rows or k <= 0:
             return []
         query = np.asarray(query, dtype=np.float32).reshape(-1)
+        coarse = self._coarse_ready()  # may regroup, which drops dead rows: count the rows after it
         n = len(self._ids)
-        if self._coarse_ready():
+        if coarse:
             near = np.argpartition(-(self._centroids @ query), PROBES - 1)[:PROBES]
             spans = [(int(self._offsets[c]), int(self._offsets[c + 1])) for c in near]
             spans.append((self._grouped, n))

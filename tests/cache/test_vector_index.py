@@ -52,3 +52,17 @@ def test_coarse_layer_finds_near_duplicates_and_follows_changes(monkeypatch):
     assert index.search(near(extra))[0][0] == "late"
     index.remove("late")
     assert all(i != "late" for i, _ in index.search(extra, k=5))
+
+
+def test_a_search_that_regroups_past_dead_rows_scores_only_live_rows(monkeypatch):
+    monkeypatch.setattr(vector_index, "COARSE_FROM", 1000)
+    index = VectorIndex(64)
+    index.add_many([f"e{i}" for i in range(2000)], units(2000))
+    index.search(units(1)[0])  # trains the coarse layer and groups every row
+    replaced = units(300)
+    index.add_many([f"e{i}" for i in range(300)], replaced)  # 300 dead rows, too few to drop at once
+    late = units(1100)
+    index.add_many([f"new{i}" for i in range(1100)], late)  # a tail long enough to regroup
+    found = index.search(late[1000], k=3)  # the search regroups, dropping the dead rows: the rows move
+    assert found[0] == ("new1000", pytest.approx(1.0, abs=1e-5))
+    assert len({entry_id for entry_id, _ in found}) == 3 and len(index) == 3100

@@ -82,3 +82,89 @@ def test_long_prompts_differing_past_what_the_embedder_reads_are_different_input
     changed = report.replace("Section 300 covers", "Section 300 omits")
     assert check_candidate(changed, report) == "different input text"
     assert check_candidate(report.upper().lower() + "  ", report.lower()) is None
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate", "reason"),
+    [
+        # dates and their parts
+        (
+            "Papers on protein folding from May 2021",
+            "Papers on protein folding from June 2021",
+            "different date",
+        ),
+        (
+            "Rainfall in Lima between 1 Feb and 20 Feb 2020",
+            "Rainfall in Lima between 1 Feb and 20 Mar 2020",
+            "different date",
+        ),
+        (
+            "Opening hours of the library on Wednesdays",
+            "Opening hours of the library on Fridays",
+            "different date",
+        ),
+        (
+            "Netflix subscriber growth in Q1 2024",
+            "Netflix subscriber growth in the second quarter of 2024",
+            "different date",
+        ),
+        ("Intel's guidance for H1", "Intel's guidance for H2", "different date"),
+        ("Summarise last quarter's sales memo.", "Summarise this quarter's sales memo.", "different date"),
+        ("Which talks are on the day after tomorrow?", "Which talks are on tomorrow?", "different date"),
+        ("Sales of umbrellas in 2015", "Sales of umbrellas in 2016", "different numbers"),
+        # times
+        ("Book the room for 7am on the 4th.", "Book the room for 7pm on the 4th.", "different time"),
+        ("Is the museum open at noon?", "Is the museum open at midnight?", "different time"),
+        ("Set an alarm for 06:45", "Set an alarm for 07:45", "different time"),
+        # versions
+        ("Release notes for Python 3.10", "Release notes for Python 3.1", "different version"),
+        ("Upgrade guide for Spark v3.4.1", "Upgrade guide for Spark v3.5.0", "different version"),
+        ("Does Rails 7.1 support Ruby 3.3?", "Does Rails 7.0 support Ruby 3.3?", "different version"),
+        # currencies and units
+        ("What is 80 CHF in dollars?", "What is 80 CHF in euros?", "different unit"),
+        ("Is ¥5000 a good tip in Tokyo?", "Is $5000 a good tip in Tokyo?", "different unit"),
+        ("Price of 20 Canadian dollars in yen", "Price of 20 Australian dollars in yen", "different unit"),
+        ("How far is 42 km in a day?", "How far is 42 miles in a day?", "different unit"),
+        ("Upload limit of 25 MB per file", "Upload limit of 25 GB per file", "different unit"),
+        ("Runtime of a job that takes 90 minutes", "Runtime of a job that takes 90 hours", "different unit"),
+        # ordinals
+        (
+            "Who painted the 12th station of the cross?",
+            "Who painted the 14th station of the cross?",
+            "different numbers",
+        ),
+        ("Events of the twenty-first century", "Events of the twenty-second century", "different numbers"),
+        # named entities of different kinds, and added qualifiers
+        ("Tell me about Nile.", "Tell me about the Nile Foundation.", "different entity"),
+        ("Revenue history of Ford", "Revenue history of the Ford Foundation", "different entity"),
+        ("The birth rate of Italy in 2010", "The adjusted birth rate of Italy in 2010", "added qualifier"),
+        ("Household debt of Canada", "Household debt per capita of Canada", "added qualifier"),
+    ],
+)
+def test_a_changed_slot_is_named(query, candidate, reason):
+    assert check_candidate(query, candidate) == reason
+    assert check_candidate(candidate, query) == reason
+
+
+@pytest.mark.parametrize(
+    ("query", "candidate"),
+    [
+        ("Sales of umbrellas on 14 May 2015", "Sales of umbrellas on May 14, 2015"),
+        ("Netflix subscriber growth in Q2 2024", "Netflix subscriber growth in the second quarter of 2024"),
+        ("What's new in Sept. 2020?", "What's new in September 2020?"),
+        ("May I ask what changed in March 2020?", "What changed in March 2020?"),
+        ("Book the room for 7am", "Book the room for 7 a.m."),
+        ("Is the museum open at noon?", "Is the museum open at 12:00?"),
+        ("Release notes for Python 3.10", "release notes of python 3.10"),
+        ("What is 80 CHF in dollars?", "What is 80 CHF in USD?"),
+        ("Convert 3 lb to kg", "Convert 3 pounds to kilograms"),
+        ("Who painted the 12th station?", "Who painted the twelfth station?"),
+        ("Events of the twenty-first century", "Events of the 21st century"),
+        ("What is the main cause of inflation?", "What is the top cause of inflation?"),
+        ("Revenue history of Apple Inc", "Revenue history of Apple"),
+        ("How many days until the 4th of July?", "How many days until the 4th of July"),
+    ],
+)
+def test_the_same_slot_written_another_way_passes(query, candidate):
+    assert check_candidate(query, candidate) is None
+    assert check_candidate(candidate, query) is None
