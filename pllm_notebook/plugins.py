@@ -7,7 +7,8 @@ A package adds a provider by declaring it in its ``pyproject.toml``::
 
 pllm_notebook's own providers and embedders are declared the same way. The installed entry points are read
 once, on the first lookup (never at ``%load_ext``), and a plugin's module is imported only when its name is
-asked for, so an unused vendor SDK is never imported.
+asked for, so an unused vendor SDK is never imported. A plugin installed while a process runs is seen
+by the next process.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import functools
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
-__all__ = ["EMBEDDERS", "PROVIDERS", "declared", "load", "forget_declared"]
+__all__ = ["EMBEDDERS", "PROVIDERS", "declared", "load"]
 
 PROVIDERS = "pllm_notebook.providers"
 EMBEDDERS = "pllm_notebook.embedders"
@@ -32,8 +33,3 @@ def load(group: str, name: str) -> Any | None:
     """The object the entry point ``name`` of ``group`` names (imported now), or None if none is declared."""
     point = declared(group).get(name)
     return None if point is None else point.load()
-
-
-def forget_declared() -> None:
-    """Read the installed entry points again on the next lookup (after installing a plugin at runtime)."""
-    declared.cache_clear()
