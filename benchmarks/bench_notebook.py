@@ -12,7 +12,6 @@ a 300 MB array and a 1M-row frame at most 50% of its first run. Figures are prin
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import statistics
 import subprocess
@@ -184,10 +183,9 @@ def bench_load_ext(repeats: int) -> None:
 
 def bench_quickstart() -> None:
     """Run the quickstart twice with run_demo.py's machinery (offline provider, default 1.0 s latency)."""
-    spec = importlib.util.spec_from_file_location("run_demo", REPO / "notebooks" / "run_demo.py")
-    run_demo = importlib.util.module_from_spec(spec)
-    sys.modules["run_demo"] = run_demo
-    spec.loader.exec_module(run_demo)
+    sys.path.insert(0, str(REPO / "notebooks"))
+    import run_demo
+
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         workdir = root / "work"

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+from private_home import private_home_variables  # notebooks/ is on sys.path when this runs
 
 
 @dataclass
@@ -31,20 +32,6 @@ class RunResult:
     kernel_start_s: float
     live_calls: int
     errors: list[str]
-
-
-def private_home_variables(home: Path) -> dict[str, str]:
-    """The variables that point HOME, IPython, Jupyter and caches at ``home`` (the tests use them too)."""
-    return {
-        "HOME": str(home),
-        "IPYTHONDIR": str(home / ".ipython"),
-        "JUPYTER_CONFIG_DIR": str(home / ".jupyter"),
-        "JUPYTER_DATA_DIR": str(home / ".local/share/jupyter"),
-        "JUPYTER_RUNTIME_DIR": str(home / ".local/share/jupyter/runtime"),
-        "XDG_CACHE_HOME": str(home / ".cache"),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "MPLCONFIGDIR": str(home / ".cache/matplotlib"),
-    }
 
 
 def private_environment(root: Path) -> None:

@@ -11,7 +11,7 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "notebooks"))
 
-from run_demo import private_home_variables  # noqa: E402
+from private_home import private_home_variables  # noqa: E402
 
 SHARED = Path(os.environ.get("PLLM_SHARED_DIR", REPO.parent / "shared")).resolve()
 MODEL_PATH = SHARED / "models" / "all-MiniLM-L6-v2-onnx"

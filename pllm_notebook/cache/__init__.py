@@ -28,6 +28,8 @@ _LAZY = {
     "Embedder": "embedders",
     "FastEmbedEmbedder": "embedders",
     "SentenceTransformerEmbedder": "embedders",
+    "get_embedder": "embedders",
+    "embedder_names": "embedders",
 }
 
 __all__ = sorted(_LAZY)

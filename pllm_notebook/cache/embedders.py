@@ -20,6 +20,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from ..errors import ConfigError
+from ..plugins import EMBEDDERS, declared, load
 from .config import DEFAULT_EMBEDDING_MODEL
 
 __all__ = [
@@ -29,6 +30,8 @@ __all__ = [
     "SentenceTransformerEmbedder",
     "as_batch_embedder",
     "embed_texts",
+    "embedder_names",
+    "get_embedder",
     "MODEL_PATH_ENV",
 ]
 
@@ -92,19 +95,45 @@ def _takes_one_text(embed: Any) -> bool | None:
     return None
 
 
-def as_batch_embedder(embedder: Any) -> Embedder:
+def embedder_names() -> list[str]:
+    """Every name :func:`get_embedder` accepts: the ``pllm_notebook.embedders`` entry points."""
+    return sorted(declared(EMBEDDERS))
+
+
+def get_embedder(name: str, **options: Any) -> Embedder:
+    """The embedder declared as entry point ``name`` of ``pllm_notebook.embedders``, built with ``options``."""
+    factory = load(EMBEDDERS, name)
+    if factory is None:
+        raise ConfigError(
+            f"unknown embedder {name!r}; choose one of {', '.join(embedder_names())} or declare yours as an "
+            f'entry point in the group "{EMBEDDERS}"'
+        )
+    return as_batch_embedder(factory(**options))
+
+
+def _missing_members(embedder: Any) -> list[str]:
+    """What ``embedder`` lacks of the :class:`Embedder` protocol, in words."""
+    missing = []
+    if not isinstance(getattr(embedder, "model_id", None), str):
+        missing.append("a str `model_id`")
+    if not callable(getattr(embedder, "embed", None)):
+        missing.append("an `embed` method")
+    return missing
+
+
+def as_batch_embedder(embedder: Embedder | str) -> Embedder:
     """``embedder`` as one that embeds a list of texts, told apart once by ``embed``'s signature.
 
     Both protocols work: pllm_notebook's ``embed(texts: list[str])`` (one vector per text) and recallm's
-    ``embed(text: str)`` (one vector). A signature that says neither is a ``ConfigError`` naming the fix.
+    ``embed(text: str)`` (one vector). A name is looked up with :func:`get_embedder`. An object that is not
+    an :class:`Embedder`, or whose signature says neither, is a ``ConfigError`` naming what is missing.
     """
-    if (
-        not isinstance(embedder, Embedder)
-        or not isinstance(embedder.model_id, str)
-        or not callable(embedder.embed)
-    ):
+    if isinstance(embedder, str):
+        return get_embedder(embedder)
+    missing = _missing_members(embedder)
+    if missing or not isinstance(embedder, Embedder):
         raise ConfigError(
-            f"embedder must have a str `model_id` and an `embed` method, got {type(embedder).__name__}: "
+            f"embedder {type(embedder).__name__} is not an Embedder: it lacks {' and '.join(missing)}; "
             "write embed(self, text: str) -> list[float] (recallm's protocol) or "
             "embed(self, texts: list[str]) -> one vector per text"
         )

@@ -23,12 +23,13 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 
 from ..events import CacheError, CacheInvalidated, CacheLookup, bus, snippet
 from ..hashing import stable_hash
+from ..providers import LLMRequest, ProviderReply
 from ..redaction import redact
 from .canonical import CanonicalRequest, canonical_from_kwargs, canonical_from_request
 from .config import CacheConfig, CacheStats
@@ -49,9 +50,6 @@ from .storage_base import (
 )
 from .storage_memory import ThreadSafeInMemoryStorage
 from .verification import AnswerJudge, EmbeddingJudge, ErrorBudget
-
-if TYPE_CHECKING:
-    from ..providers import LLMRequest, ProviderReply
 
 __all__ = ["SemanticCache", "CacheHit"]
 

@@ -430,7 +430,9 @@ def searches_itself(storage: Any) -> bool:
         return any(getattr(kind, name, None) is not getattr(CacheStorage, name) for name in _SEARCH_METHODS)
     if isinstance(storage, StorageBackend):
         return True
+    missing = sorted(n for n in StorageBackend.__abstractmethods__ if not callable(getattr(storage, n, None)))
+    lacks = f"it lacks {', '.join(missing)}" if missing else "it has the methods but does not subclass it"
     raise ConfigError(
-        f"storage must be a pllm_notebook storage (InMemoryStorage, DuckDBStorage, RedisStorage) or a "
-        f"StorageBackend subclass, got {type(storage).__name__}"
+        f"storage {type(storage).__name__} is not a StorageBackend ({lacks}): pass a pllm_notebook storage "
+        "(InMemoryStorage, DuckDBStorage, RedisStorage) or an instance of a StorageBackend subclass"
     )

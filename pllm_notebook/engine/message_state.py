@@ -59,7 +59,7 @@ class MessageState:
         for log in self._logs:
             log.calls.append(settings)
 
-    def _apply(self, op: str, args: tuple[Any, ...]) -> None:
+    def apply_op(self, op: str, args: tuple[Any, ...]) -> None:
         """Replay one stored mutation (recording it too, should a block be recording)."""
         getattr(self, op)(*args)
 

@@ -11,16 +11,23 @@ import pickle
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from ..errors import IntegrityError
 from ..store import ResumeStore
 from .response import LLMResponse, ResponseData, Usage
 
-if TYPE_CHECKING:
-    from .message_state import MessageState
-
 Op = tuple[str, str, tuple[Any, ...]]
+
+
+class RecordedState(Protocol):
+    """What mutations are recorded from and replayed onto: a ``MessageState`` or the ``UserData``."""
+
+    name: str
+
+    def apply_op(self, op: str, args: tuple[Any, ...]) -> None:
+        """Replay one stored mutation."""
+        ...
 
 
 @dataclass
@@ -31,7 +38,7 @@ class MutationLog:
     ops: list[Op] = field(default_factory=list)
     calls: list[dict[str, Any]] = field(default_factory=list)
 
-    def add(self, state: MessageState, op: str, *args: Any) -> None:
+    def add(self, state: RecordedState, op: str, *args: Any) -> None:
         self.ops.append((state.name, op, args))
 
     def responses(self) -> list[LLMResponse]:
@@ -159,10 +166,10 @@ def decode_ops(data: list[dict[str, Any]], store: ResumeStore) -> list[Op]:
     return [(d["state"], d["op"], tuple(_decode_item(a, store) for a in d["args"])) for d in data]
 
 
-def replay_ops(ops: list[Op], state_for: Callable[[str], MessageState]) -> None:
+def replay_ops(ops: list[Op], state_for: Callable[[str], RecordedState]) -> None:
     """Apply stored mutations, in order, to the states ``state_for(name)`` returns."""
     for name, op, args in ops:
-        state_for(name)._apply(op, args)
+        state_for(name).apply_op(op, args)
 
 
 def call_ids(data: list[dict[str, Any]]) -> list[str]:

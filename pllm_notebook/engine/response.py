@@ -7,10 +7,9 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
-if TYPE_CHECKING:
-    from .streaming import ChunkFeed
+from .streaming import ChunkFeed
 
 Source = Literal["live", "exact", "semantic", "memo"]
 

@@ -30,7 +30,7 @@ class UserData(MutableMapping[str, Any]):
     def _detach(self, log: MutationLog) -> None:
         self._logs = tuple(x for x in self._logs if x is not log)
 
-    def _apply(self, op: str, args: tuple[Any, ...]) -> None:
+    def apply_op(self, op: str, args: tuple[Any, ...]) -> None:
         """Replay one stored change."""
         getattr(self, op)(*args)
 

@@ -1,25 +1,20 @@
-"""Provider names and the factories behind them; ``register_provider`` adds your own."""
+"""Provider names and the factories behind them.
+
+Providers are found through the ``pllm_notebook.providers`` entry points (the built-in ones are declared
+there too, in pyproject.toml); ``register_provider`` adds one at runtime and wins over an entry point.
+"""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from typing import Any
 
 from ..errors import UnknownProviderError
+from ..plugins import PROVIDERS, declared, load
 from .base import Provider
 
 ProviderFactory = Callable[..., Provider]
 
-_BUILTIN: dict[str, str] = {
-    "offline": "pllm_notebook.providers.offline:OfflineProvider",
-    "openai": "pllm_notebook.providers.openai_responses:OpenAIResponsesProvider",
-    "openai-chat": "pllm_notebook.providers.openai_chat:OpenAIChatProvider",
-    "openai-compatible": "pllm_notebook.providers.openai_compatible:OpenAICompatibleProvider",
-    "anthropic": "pllm_notebook.providers.anthropic_messages:AnthropicProvider",
-    "google": "pllm_notebook.providers.google_genai:GoogleGenAIProvider",
-    "multi": "pllm_notebook.providers.multi:MultiProvider",
-}
 _registered: dict[str, ProviderFactory] = {}
 
 
@@ -35,20 +30,9 @@ def unregister_provider(name: str) -> None:
     _registered.pop(name, None)
 
 
-def _builtin(name: str, target: str) -> ProviderFactory:
-    """Import a built-in adapter on first use, so an unused vendor SDK is never imported."""
-    module, _, attr = target.partition(":")
-    return getattr(importlib.import_module(module), attr)
-
-
-def add_builtin(name: str, target: str) -> None:
-    """Declare a built-in provider as ``"module:Class"``, imported only when it is asked for."""
-    _BUILTIN[name] = target
-
-
 def provider_names() -> list[str]:
     """Every name ``get_provider`` accepts."""
-    return sorted({*_BUILTIN, *_registered})
+    return sorted({*declared(PROVIDERS), *_registered})
 
 
 def get_provider(spec: str | Provider | None, **options: Any) -> Provider:
@@ -56,11 +40,22 @@ def get_provider(spec: str | Provider | None, **options: Any) -> Provider:
     if isinstance(spec, Provider):
         return spec
     name = spec or "offline"
-    if name in _registered:
-        return _registered[name](**options)
-    if name in _BUILTIN:
-        return _builtin(name, _BUILTIN[name])(**options)
-    raise UnknownProviderError(
-        f"unknown provider {name!r}; choose one of {', '.join(provider_names())} "
-        "or add yours with pllm_notebook.register_provider(name, factory)"
-    )
+    factory = _registered.get(name) or load(PROVIDERS, name)
+    if factory is None and not declared(PROVIDERS):
+        raise UnknownProviderError(
+            f"unknown provider {name!r}: no provider entry points are installed, not even pllm_notebook's own; "
+            "reinstall the package (pip install -e .) so its metadata declares them"
+        )
+    if factory is None:
+        raise UnknownProviderError(
+            f"unknown provider {name!r}; choose one of {', '.join(provider_names())}, declare it as an "
+            f'entry point in the group "{PROVIDERS}", or add it with pllm_notebook.register_provider(name, '
+            "factory)"
+        )
+    provider = factory(**options)
+    if not isinstance(provider, Provider):
+        raise UnknownProviderError(
+            f"provider {name!r} built a {type(provider).__name__}, not a pllm_notebook Provider: its factory "
+            "must return an instance of a pllm_notebook.Provider subclass"
+        )
+    return provider

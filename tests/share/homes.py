@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from run_demo import private_home_variables  # the root conftest puts notebooks/ on sys.path
+from private_home import private_home_variables  # the root conftest puts notebooks/ on sys.path
 
 KEY_VARIABLES = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GOOGLE_API_KEY", "GEMINI_API_KEY")
 TEST_KEY = "sk-proj-sharetestkey0123456789abcdef"
