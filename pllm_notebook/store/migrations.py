@@ -104,7 +104,13 @@ def _v3_activity(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE TABLE activity (seq BIGINT NOT NULL, ts DOUBLE, kind VARCHAR, event JSON)")
 
 
-MIGRATIONS: list[Migration] = [_v1_core, _v2_cache, _v3_activity]
+def _v4_last_replayed(con: duckdb.DuckDBPyConnection) -> None:
+    """When each memo entry was last replayed (NULL: never since it was stored), so a size budget and
+    ``pllm-notebook gc`` can drop what nobody uses first. Existing rows keep everything they had."""
+    con.execute("ALTER TABLE memos ADD COLUMN last_replayed DOUBLE")
+
+
+MIGRATIONS: list[Migration] = [_v1_core, _v2_cache, _v3_activity, _v4_last_replayed]
 """``MIGRATIONS[i]`` moves a file from version ``i`` to ``i + 1``."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import StoreError
-from ..events import Event, bus, event_from_record
+from ..events import Event, MemoHit, bus, event_from_record
 from ..redaction import redact
 from .blobs import BlobStore
 from .database import NO_GENERATION, Database
@@ -336,12 +336,21 @@ class ResumeStore:
                 self._ensure_writer()
                 self._queue_cond.notify()
 
-    def _write_activity(self, con: Any, rows: tuple[list[float], list[str], list[str]]) -> None:
+    def _write_activity(
+        self, con: Any, rows: tuple[list[float], list[str], list[str]], replayed: dict[str, float]
+    ) -> None:
         """Insert logged events (as :func:`_activity_rows` made them) in one statement, keeping only the
-        newest ``ACTIVITY_KEEP``. One statement, not one per row: the directory lock is held meanwhile."""
+        newest ``ACTIVITY_KEEP``, and stamp the memo entries they replayed (what a size budget and
+        ``gc`` keep longest). One statement each, not one per row: the directory lock is held meanwhile."""
         con.execute(
             "INSERT INTO activity SELECT nextval('change_seq'), unnest(?), unnest(?), unnest(?)", rows
         )
+        if replayed:
+            con.execute(
+                "UPDATE memos SET last_replayed = r.ts FROM (SELECT unnest(?) AS key, unnest(?) AS ts) r "
+                "WHERE memos.key = r.key",
+                [list(replayed), list(replayed.values())],
+            )
         before = self._activity_logged
         self._activity_logged += len(rows[0])
         if before // 1000 != self._activity_logged // 1000:
@@ -424,11 +433,12 @@ class ResumeStore:
         self._committing = True
         try:
             rows = _activity_rows(events)  # serialised before the lock is taken
+            replayed = {e.key: e.ts for e in events if isinstance(e, MemoHit)}
             with self.db.transaction() as con:
                 for pending in batch:
                     pending.op(con)
                 if events:
-                    self._write_activity(con, rows)
+                    self._write_activity(con, rows, replayed)
             before, after = self.db.last_commit
             with self._sync_lock:
                 if before == self._generation:
