@@ -51,7 +51,9 @@ with pllm.resume_directory(directory) as orch:
         if cache.stats().errors == errors:
             print("CACHE", prompt, "|", result["text"], flush=True)
         if compact_every and i % compact_every == compact_every - 1:
+            print("COMPACTING", flush=True)
             orch.store.db.compact()
+            print("COMPACTED", flush=True)
 """
 
 
