@@ -88,6 +88,9 @@ def main() -> int:
     parser.add_argument("--compact-wal-bytes", type=int, default=200_000)
     parser.add_argument("--check-every", type=int, default=50)
     parser.add_argument("--directory", type=Path, default=None)
+    parser.add_argument(
+        "--max-seconds", type=float, default=None, help="stop killing after this long (the summary says so)"
+    )
     args = parser.parse_args()
 
     directory = args.directory or Path(tempfile.mkdtemp(prefix="soak-kill9-")) / ".pllm"
@@ -107,7 +110,8 @@ def main() -> int:
     started = time.perf_counter()
     runs = iter(range(10**9))
     writers = {slot: Writer(directory, slot, next(runs), env, rnd, args) for slot in ("a", "b")}
-    while kills < args.kills:
+    stop_at = None if args.max_seconds is None else time.monotonic() + args.max_seconds
+    while kills < args.kills and (stop_at is None or time.monotonic() < stop_at):
         time.sleep(0.01)
         for slot, writer in writers.items():
             if writer.proc.poll() is not None and writer.kill_at is None:
@@ -151,7 +155,8 @@ def main() -> int:
     elapsed = time.perf_counter() - started
     db = Database(directory)
     print(
-        f"soak_kill9: {kills} SIGKILLs over 2 writer processes ({in_compaction} inside an explicit compaction), "
+        ("STOPPED AT --max-seconds: " if kills < args.kills else "")
+        + f"soak_kill9: {kills} SIGKILLs over 2 writer processes ({in_compaction} inside an explicit compaction), "
         f"{len(corrupt)} corrupt opens, {len(memos)} memo entries and {len(cached)} cache entries reported "
         f"committed, {intact}; {elapsed:.0f} s wall; database {db.disk_bytes() / 1e6:.1f} MB on disk"
     )

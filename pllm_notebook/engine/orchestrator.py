@@ -53,6 +53,7 @@ class Orchestrator:
         event_bus: EventBus | None = None,
         redact: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
         cache_url: str | None = None,
+        max_bytes: int | None = None,
     ) -> None:
         if strategy not in STRATEGIES:
             raise ConfigError(f"strategy must be one of {', '.join(STRATEGIES)}, not {strategy!r}")
@@ -78,6 +79,10 @@ class Orchestrator:
         else:
             self.provider.check_ready()
         self.store = open_resume_store(self.directory, cache_url)
+        if max_bytes is not None:
+            if not hasattr(self.store, "keep_within"):
+                raise ConfigError("max_bytes= budgets a resume directory; with cache_url= Redis holds the data")
+            self.store.keep_within(int(max_bytes))
         self.strategy = strategy
         self.hash_by = hash_by
         self.ignore_cache = bool(ignore_cache)

@@ -9,8 +9,9 @@ What goes (:func:`plan`):
   that no kept entry replays; the newest call of each resume key stays, so a plain ``ask_llm`` still
   resumes;
 - semantic-cache entries past their TTL;
-- blobs no kept entry names, once older than ``grace_s`` (a kernel writes an entry's blobs just before
-  the entry itself, so a fresh unnamed blob may be about to be named).
+- blobs no kept entry names: those of dropped entries unless put again since, others once older than
+  ``grace_s`` (a kernel writes an entry's blobs just before the entry itself, so a fresh unnamed blob
+  may be about to be named).
 
 Rows are deleted in one transaction that also logs them in ``deletions``, so every process's mirror
 forgets them; a kernel replaying meanwhile replays what is kept, and an entry that goes under it runs
@@ -45,7 +46,8 @@ class Plan:
     memo_keys: list[str] = field(default_factory=list)
     call_ids: list[str] = field(default_factory=list)
     cache_ids: list[str] = field(default_factory=list)
-    blobs: list[Path] = field(default_factory=list)
+    blobs: dict[Path, float] = field(default_factory=dict)
+    """Blob files to delete, with the modification time they had when planned."""
     row_bytes: int = 0
     blob_bytes: int = 0
 
@@ -61,6 +63,7 @@ class _Memo:
     key: str
     group: tuple
     version: str
+    created: float
     used: float
     payload: str
 
@@ -81,6 +84,11 @@ def _blob_files(directory: Path) -> dict[str, Path]:
     return found
 
 
+def directory_bytes(db: Database) -> int:
+    """What a budget counts: the database (file and WAL) and the blobs."""
+    return db.disk_bytes() + sum(p.stat().st_size for p in _blob_files(db.directory).values())
+
+
 def _read(con) -> tuple[list[_Memo], dict[str, tuple[str, float, int]]]:
     """Memo entries (with how they group and when last used) and calls (resume key, time, size)."""
     memos = []
@@ -90,7 +98,7 @@ def _read(con) -> tuple[list[_Memo], dict[str, tuple[str, float, int]]]:
         given = json.loads(inputs) if inputs else {}
         group = (kind, label, agent, json.dumps(given.get("salt")))
         used = max(created or 0.0, replayed or 0.0)
-        memos.append(_Memo(key, group, str(given.get("source", key)), used, payload or ""))
+        memos.append(_Memo(key, group, str(given.get("source", key)), created or 0.0, used, payload or ""))
     calls = {
         call_id: (resume_key or "", created or 0.0, int(size or 0))
         for call_id, resume_key, created, size in con.execute(
@@ -146,10 +154,18 @@ def _finish(
             "FROM cache_entries WHERE expires IS NOT NULL AND expires < ?",
             [now],
         ).fetchall()[0][0]
+    # a blob of a dropped entry goes unless it was put again after that entry was stored (a new entry
+    # with the same bytes may be committing); a blob nobody names waits out the grace period
+    stored_at: dict[str, float] = {}
+    for memo in memos:
+        if memo.key in dropped:
+            for digest in _DIGEST.findall(memo.payload):
+                stored_at[digest] = max(stored_at.get(digest, 0.0), memo.created)
     for digest, path in _blob_files(directory).items():
         stat = path.stat()
-        if digest not in named_blobs and now - stat.st_mtime >= grace_s:
-            plan.blobs.append(path)
+        limit = max(stored_at.get(digest, 0.0) + 1.0, now - grace_s)
+        if digest not in named_blobs and stat.st_mtime <= limit:
+            plan.blobs[path] = stat.st_mtime
             plan.blob_bytes += stat.st_size
     return plan
 
@@ -179,7 +195,7 @@ def plan_budget(db: Database, max_bytes: int, *, grace_s: float = BLOB_GRACE_S) 
         for digests in named.values():
             for d in digests:
                 refs[d] = refs.get(d, 0) + 1
-        total = db.disk_bytes() + sum(sizes.values())
+        total = directory_bytes(db)
         dropped: set[str] = set()
         for memo in sorted(memos, key=lambda m: m.used)[:-1]:
             if total <= max_bytes:
@@ -193,13 +209,13 @@ def plan_budget(db: Database, max_bytes: int, *, grace_s: float = BLOB_GRACE_S) 
         return _finish(con, db.directory, memos, calls, dropped, now, grace_s)
 
 
-def apply(db: Database, chosen: Plan, *, grace_s: float = BLOB_GRACE_S) -> tuple[int, int]:
+def apply(db: Database, chosen: Plan) -> tuple[int, int]:
     """Delete what ``chosen`` names (rows logged in ``deletions``), then compact; bytes before and after.
 
     Call it under ``db.locked()`` together with the plan, so no entry is committed in between; a blob
-    used again since the plan (a new entry with the same bytes refreshes its time) is kept.
+    put again since the plan (a new entry with the same bytes refreshes its time) is kept.
     """
-    before = db.disk_bytes() + sum(p.stat().st_size for p in _blob_files(db.directory).values())
+    before = directory_bytes(db)
     with db.locked():
         if chosen.memo_keys or chosen.call_ids or chosen.cache_ids:
             with db.transaction() as con:
@@ -215,13 +231,12 @@ def apply(db: Database, chosen: Plan, *, grace_s: float = BLOB_GRACE_S) -> tuple
                             "INSERT INTO deletions SELECT nextval('change_seq'), ?, unnest(?::VARCHAR[]), ?",
                             [tbl, keys, now],
                         )
-        now = time.time()
-        for path in chosen.blobs:
+        for path, planned in chosen.blobs.items():
             with contextlib.suppress(FileNotFoundError):
-                if now - path.stat().st_mtime >= grace_s:
+                if path.stat().st_mtime == planned:
                     path.unlink()
         db.compact()
-    after = db.disk_bytes() + sum(p.stat().st_size for p in _blob_files(db.directory).values())
+    after = directory_bytes(db)
     return before, after
 
 
@@ -259,7 +274,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"gc {directory} (dry run, keep {args.keep}): would drop {chosen.summary()},")
                 print(f"  then rewrite the database ({_mb(db.disk_bytes())} on disk now, WAL included)")
                 return 0
-            before, after = apply(db, chosen, grace_s=args.grace)
+            before, after = apply(db, chosen)
     except (StoreError, ValueError) as exc:
         print(str(exc), file=sys.stderr)
         return 1

@@ -124,6 +124,8 @@ class ResumeStore:
         # only the newest ACTIVITY_KEEP are kept on disk, so a backlog (the lock busy elsewhere) never needs more
         self._activity: collections.deque[Event] = collections.deque(maxlen=ACTIVITY_KEEP)
         self._activity_logged = 0
+        self.max_bytes: int | None = None
+        self._budget_warned = False
         self.sync(force=True)
         atexit.register(_flush_at_exit, weakref.ref(self))
         bus.subscribe(self._log_activity)
@@ -307,6 +309,38 @@ class ResumeStore:
         self._submit(op, wait=True)
         self._memos[record.key] = record
         self._refused.pop(record.key, None)
+        if self.max_bytes is not None:
+            self.keep_within(self.max_bytes)
+
+    def keep_within(self, max_bytes: int) -> None:
+        """Keep the directory under ``max_bytes`` from now on (``max_bytes=`` of ``resume_directory``).
+
+        Over the budget, the least recently used memo entries (stored or replayed) go, with the calls and
+        blobs only they use, and the file is compacted; the newest entry always stays. What went is
+        logged; a budget that even the newest entry alone exceeds is reported once.
+        """
+        from . import gc
+
+        if max_bytes < 0:
+            raise ValueError(f"max_bytes must be a size in bytes, not {max_bytes!r}")
+        self.max_bytes = max_bytes
+        self.flush()
+        with self.db.locked():
+            if gc.directory_bytes(self.db) <= max_bytes:
+                return
+            chosen = gc.plan_budget(self.db, max_bytes)
+            _, after = gc.apply(self.db, chosen)
+        self.sync()
+        log.info("pllm_notebook: %s over max_bytes=%d: dropped %s", self.directory, max_bytes, chosen.summary())
+        if after > max_bytes and not self._budget_warned:
+            self._budget_warned = True
+            log.warning(
+                "pllm_notebook: %s holds %d bytes, over max_bytes=%d even after dropping every entry but the "
+                "newest; raise max_bytes",
+                self.directory,
+                after,
+                max_bytes,
+            )
 
     def delete_memo(self, key: str) -> None:
         """Remove a memo entry, here and for every other process."""

@@ -192,3 +192,19 @@ def test_a_version_3_directory_migrates_without_loss(tmp_path):
     with Database(directory).connect() as con:
         assert con.execute("SELECT value FROM pllm_meta").fetchall() == [(str(SCHEMA_VERSION),)]
         assert con.execute("SELECT key, created, last_replayed FROM memos").fetchall() == [("old", 2.0, None)]
+
+
+def test_max_bytes_keeps_a_directory_under_its_budget(tmp_path):
+    import pllm_notebook as pllm
+
+    directory = tmp_path / ".pllm"
+    budget = 4 * BIG
+    with pllm.resume_directory(directory, max_bytes=budget) as orch:
+        for i in range(6):
+            agt = orch.agent(f"block{i}")
+            with agt.memoize() as mem:
+                mem.begin()
+                agt.get_msg_state().append(os.urandom(BIG))
+            assert _size(directory, "blobs") + Database(directory).disk_bytes() <= budget
+        kept = [m.label.split("@")[0] for m in orch.store.memos()]
+    assert kept and kept[-1] == "block5" and "block0" not in kept
