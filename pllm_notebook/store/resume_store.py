@@ -331,7 +331,9 @@ class ResumeStore:
             chosen = gc.plan_budget(self.db, max_bytes)
             _, after = gc.apply(self.db, chosen)
         self.sync()
-        log.info("pllm_notebook: %s over max_bytes=%d: dropped %s", self.directory, max_bytes, chosen.summary())
+        log.info(
+            "pllm_notebook: %s over max_bytes=%d: dropped %s", self.directory, max_bytes, chosen.summary()
+        )
         if after > max_bytes and not self._budget_warned:
             self._budget_warned = True
             log.warning(
