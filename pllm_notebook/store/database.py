@@ -16,6 +16,7 @@ is only a transaction that never committed.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import threading
 import time
@@ -26,6 +27,8 @@ from ..errors import CorruptStoreError, SchemaTooNewError, StoreError, StoreLock
 from . import compaction
 from .locking import DirectoryLock, acquire, make_lock
 from .migrations import SCHEMA_VERSION, current_version, migrate
+
+log = logging.getLogger("pllm_notebook")
 
 DB_FILENAME = "pllm.duckdb"
 NO_GENERATION = (0, 0, 0)
@@ -73,6 +76,7 @@ class Database:
         self._depth = 0
         self._lock: DirectoryLock | None = None
         self._migrated = False
+        self._compaction_failed = False
         self.last_commit: tuple[tuple[int, int, int], tuple[int, int, int]] | None = None
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
@@ -89,9 +93,13 @@ class Database:
         """
         with self._thread_lock:
             if self._depth == 0:
-                self.directory.mkdir(parents=True, exist_ok=True)  # the user may have deleted it
-                lock = make_lock(self._lock_path)
-                if not acquire(lock, LOCK_TIMEOUT_S):
+                try:
+                    self.directory.mkdir(parents=True, exist_ok=True)  # the user may have deleted it
+                    lock = make_lock(self._lock_path)
+                    taken = acquire(lock, LOCK_TIMEOUT_S)
+                except OSError as exc:
+                    raise self._unwritable(self._lock_path, exc) from exc
+                if not taken:
                     raise StoreLockedError(
                         f"{self.directory} stayed locked by another process for {LOCK_TIMEOUT_S:.0f} s; "
                         "if no pllm_notebook process is running, delete the file "
@@ -142,9 +150,19 @@ class Database:
             except duckdb.Error as exc:
                 raise self._translate(exc) from exc
 
+    def _unwritable(self, path: Path, exc: BaseException) -> StoreError:
+        """The error for a directory pllm_notebook cannot write to (read-only, no permission)."""
+        return StoreError(
+            f"cannot write to {path} ({exc}): the resume directory {self.directory} is read-only or not "
+            "yours. pllm_notebook writes there even to replay (its lock and log); make it writable, or copy "
+            f"it somewhere writable (cp -r {self.directory} ~/pllm-copy) and point pllm_notebook at the copy."
+        )
+
     def _translate(self, exc: Exception) -> StoreError:
         text = str(exc)
         lowered = text.lower()
+        if "read-only file system" in lowered or "permission denied" in lowered:
+            return self._unwritable(self.path, exc)
         if _is_lock_conflict(text):
             return StoreLockedError(
                 f"another program keeps {self.path} open ({text}); close it (a DuckDB shell, say) and try again"
@@ -213,7 +231,7 @@ class Database:
                 self._bump_generation()
                 self.last_commit = (before, self.generation())
             if self.wal_bytes() > COMPACT_WAL_BYTES:
-                self.compact()
+                self._compact_after_commit()
 
     # -- compaction ------------------------------------------------------------------------------
 
@@ -231,6 +249,15 @@ class Database:
         except FileNotFoundError:
             size = 0
         return size + self.wal_bytes()
+
+    def _compact_after_commit(self) -> None:
+        """Compact, but never fail the commit that is already on disk: a failure is logged (once)."""
+        try:
+            self.compact()
+        except StoreError as exc:
+            if not self._compaction_failed:
+                self._compaction_failed = True
+                log.warning("pllm_notebook: %s (writes go on; the WAL keeps growing until it works)", exc)
 
     def compact(self) -> tuple[int, int]:
         """Copy every row into a fresh file and swap it in (see ``compaction.py``).
