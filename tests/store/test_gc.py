@@ -114,6 +114,10 @@ def test_gc_drops_old_versions_and_the_size_on_disk_falls(filled):
     dry = _gc(directory, "--dry-run")
     assert "would drop 2 memo entries, 3 calls, 1 expired cache entries" in dry, dry
     assert "2 blobs (4.0 MB)" in dry, dry
+    info = subprocess.run(
+        [sys.executable, "-m", "pllm_notebook.cli", "info", str(directory)], capture_output=True, text=True
+    ).stdout
+    assert "would drop 2 memo entries, 3 calls, 1 expired cache entries" in info, info
     assert {p: p.stat().st_size for p in directory.rglob("*") if p.is_file()} == files_before, (
         "dry run changed files"
     )
