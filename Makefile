@@ -13,6 +13,9 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
+# the whole-suite run also runs the store and the kill -9 test with the portable (Windows) lock
+PORTABLE_LOCK_RUN := PLLM_LOCK=portable $(BIN)/python -m pytest -q -p no:cacheprovider tests/store tests/reliability/test_kill9.py
+
 .PHONY: demo test lint bench env clean
 
 $(STAMP): pyproject.toml
@@ -31,6 +34,7 @@ test: $(STAMP)
 	$(BIN)/ruff format --check pllm_notebook tests benchmarks notebooks
 	node --test js/
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(if $(PYTEST_ARGS),,$(PORTABLE_LOCK_RUN))
 
 lint: $(STAMP)
 	$(BIN)/ruff check --fix pllm_notebook tests benchmarks notebooks

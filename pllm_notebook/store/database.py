@@ -25,6 +25,7 @@ from pathlib import Path
 
 from ..errors import CorruptStoreError, SchemaTooNewError, StoreError, StoreLockedError
 from . import compaction
+from .filesystems import warn_if_network
 from .locking import DirectoryLock, acquire, make_lock
 from .migrations import SCHEMA_VERSION, current_version, migrate
 
@@ -82,6 +83,7 @@ class Database:
             self.directory.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"cannot create the resume directory {self.directory}: {exc}") from exc
+        warn_if_network(self.directory)
 
     # -- locking ---------------------------------------------------------------------------------
 
