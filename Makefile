@@ -12,6 +12,10 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# recallm's sdist, whose own test suite tests/compat/test_recallm_suite.py runs against pllm_notebook
+# (downloaded once per environment; the test checks its pinned sha256 before running anything in it)
+RECALLM_SDIST := $(VENV)/recallm-0.2.0.tar.gz
+export PLLM_RECALLM_SDIST := $(abspath $(RECALLM_SDIST))
 
 # the whole-suite run also runs the store and the kill -9 test with the portable (Windows) lock
 PORTABLE_LOCK_RUN := PLLM_LOCK=portable $(BIN)/python -m pytest -q -p no:cacheprovider tests/store tests/reliability/test_kill9.py
@@ -29,7 +33,10 @@ env: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python notebooks/run_demo.py notebooks/quickstart.ipynb
 
-test: $(STAMP)
+$(RECALLM_SDIST): $(STAMP)
+	$(BIN)/pip download -q --no-binary :all: --no-deps recallm==0.2.0 -d $(VENV)
+
+test: $(STAMP) $(RECALLM_SDIST)
 	$(BIN)/ruff check pllm_notebook tests benchmarks notebooks
 	$(BIN)/ruff format --check pllm_notebook tests benchmarks notebooks
 	node --test js/

@@ -11,6 +11,7 @@ import threading
 from typing import Any
 
 from .engine import Agent, Orchestrator, Stats
+from .errors import ConfigError
 from .providers import Provider
 from .store.selection import shared_url
 
@@ -33,6 +34,17 @@ def _build_cache(directory: str | os.PathLike[str], semantic_cache: Any, cache_u
     return semantic_cache
 
 
+#: parallem's resume_directory options that have no counterpart here, and what to write instead.
+_PARALLEM_ONLY = {
+    "tweaks": "write max_concurrent=N directly (the other tweaks concern parallem's batch files)",
+    "throttler": "write requests_per_minute=N",
+    "datastore": "leave it out: a resume directory is always one DuckDB file (or cache_url='redis://...')",
+    "dry_run": "leave it out (parallem does not implement it either)",
+    "client": "pass the SDK's options instead (api_key=..., base_url=...), or register_provider(name, factory)",
+    "save_input": "leave it out: every call's request is stored (secrets redacted)",
+}
+
+
 def resume_directory(
     directory: str | os.PathLike[str] = ".pllm",
     *,
@@ -41,14 +53,18 @@ def resume_directory(
     llm: str | None = None,
     log_level: int | str | None = None,
     dashboard: bool = False,
-    hash_by: list[str] | tuple[str, ...] = ("llm",),
+    hash_by: list[str] | tuple[str, ...] | None = ("llm",),
     ignore_cache: bool = False,
+    rewrite_cache: bool = False,
     semantic_cache: Any = None,
     max_concurrent: int = 20,
     requests_per_minute: float | None = None,
     replay_pace: float = 0.0,
     cache_url: str | None = None,
     max_bytes: int | None = None,
+    batch_size: int = 1000,
+    batch_wait_s: float | None = None,
+    batch_poll_s: float = 5.0,
     **provider_options: Any,
 ) -> Orchestrator:
     """Open (or create) a resume directory and return its orchestrator; use it with ``with``.
@@ -61,10 +77,25 @@ def resume_directory(
     pointed at it. ``max_bytes=`` keeps the directory under that many bytes by dropping the least recently
     used memo entries (see ``pllm-notebook gc``).
     ``strategy="concurrent"`` runs calls in parallel (at most ``max_concurrent`` at once, at most
-    ``requests_per_minute`` if set); an answer is waited for when first read. ``replay_pace`` spaces the
+    ``requests_per_minute`` if set); an answer is waited for when first read. ``strategy="batch"`` sends
+    calls through the vendor's batch API at its lower price: gathered until an answer is read, ``batch_size``
+    wait or ``batch_wait_s`` passed; a job is polled every ``batch_poll_s`` seconds (backing off), and a
+    re-run picks up a job still running instead of submitting again (see docs/providers.md). ``replay_pace`` spaces the
     pieces of a replayed stream that many seconds apart (for demos).
     Extra keyword arguments go to the provider (``base_url=...``, ``api_key=...``, ``latency_s=...``).
+
+    parallem's options: ``hash_by`` (``["llm"]``, the default, keeps the model in each call's key;
+    ``[]`` leaves it out), ``ignore_cache=True`` (make every call afresh; the new answers are the ones
+    later runs replay, the old ones stay in the log) and ``rewrite_cache`` (accepted; a call made again
+    under a key always becomes the one that key replays here, so it changes nothing) and ``load_dotenv``
+    (accepted: ``.env`` is read whenever a provider needs a key). See docs/migrating.md.
     """
+    if not isinstance(rewrite_cache, bool):
+        raise ConfigError(f"rewrite_cache is True or False, not {rewrite_cache!r}")
+    provider_options.pop("load_dotenv", None)  # keys are read from .env whenever a provider needs one
+    for option, advice in _PARALLEM_ONLY.items():
+        if option in provider_options:
+            raise ConfigError(f"resume_directory(..., {option}=...) is parallem's; {advice}")
     orch = Orchestrator(
         directory,
         provider=provider,
@@ -80,6 +111,9 @@ def resume_directory(
         requests_per_minute=requests_per_minute,
         replay_pace=replay_pace,
         provider_options=provider_options,
+        batch_size=batch_size,
+        batch_wait_s=batch_wait_s,
+        batch_poll_s=batch_poll_s,
     )
     if dashboard:
         from .dashboard import attach_dashboard
@@ -114,8 +148,8 @@ def default_options() -> dict[str, Any]:
     return dict(_default_options)
 
 
-def agent(name: str) -> Agent:
-    """The default orchestrator's agent called ``name`` (no ``with`` needed in a notebook)."""
+def agent(name: str | int | None = None) -> Agent:
+    """The default orchestrator's agent called ``name`` (no ``with`` needed in a notebook); no name: a fresh one."""
     return default_orchestrator().agent(name)
 
 

@@ -13,7 +13,7 @@ import struct
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["canonical_bytes", "stable_hash", "CanonicalEncodingError"]
+__all__ = ["canonical_bytes", "stable_hash", "hash_prefix", "stable_hash_after", "CanonicalEncodingError"]
 
 
 class CanonicalEncodingError(TypeError):
@@ -73,3 +73,17 @@ def canonical_bytes(value: Any) -> bytes:
 def stable_hash(*parts: Any) -> str:
     """A hex SHA-256 of the canonical encoding of ``parts``: stable across processes and versions."""
     return hashlib.sha256(canonical_bytes(parts)).hexdigest()
+
+
+def hash_prefix(*parts: Any) -> bytes:
+    """The encoding of leading ``parts``, so a hot path can hash many keys that share them.
+
+    ``stable_hash_after(hash_prefix(a, b), c) == stable_hash(a, b, c)``.
+    """
+    return b"".join(_encode(part, 1) for part in parts)
+
+
+def stable_hash_after(prefix: bytes, *parts: Any) -> str:
+    """:func:`stable_hash` of the parts ``prefix`` encodes followed by ``parts``."""
+    body = prefix + b"".join(_encode(part, 1) for part in parts)
+    return hashlib.sha256(_frame(b"L", body)).hexdigest()

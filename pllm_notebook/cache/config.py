@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..errors import ConfigError
 from .presets import resolve_threshold
 
-__all__ = ["CacheConfig", "CacheStats", "DEFAULT_EMBEDDING_MODEL"]
+__all__ = ["CacheConfig", "CacheContext", "CacheStats", "DEFAULT_EMBEDDING_MODEL"]
+
+#: recallm's name for the type of ``cache_context=``: a dict of what else the answer depends on.
+CacheContext = dict[str, Any]
 
 DEFAULT_EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+def _check_seconds(name: str, value: object, none_means: str) -> None:
+    """A ``ConfigError`` unless ``value`` is None or a number of seconds > 0."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int | float) or value <= 0):
+        raise ConfigError(f"{name} must be a number of seconds > 0, or None for {none_means}; got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -27,6 +37,9 @@ class CacheConfig:
     - ``default_ttl``: seconds an entry lives (None: forever); a call may pass ``cache_ttl=`` instead.
     - ``max_entries``: entries kept per namespace; the least recently used go first (None: no bound).
     - ``embedding_model`` / ``embedding_model_path``: the default embedder's model and local ONNX folder.
+    - ``cache_timeout_seconds`` (recallm's): how long an async lookup may take before the call skips the
+      cache (with a warning); default 0.2 s, as in recallm. The first lookup loads the embedding model:
+      ``await cache.async_warmup()`` at start-up keeps it inside the limit.
     """
 
     threshold: str | float = "balanced"
@@ -36,18 +49,17 @@ class CacheConfig:
     embedding_model: str = DEFAULT_EMBEDDING_MODEL
     embedding_model_path: str | None = None
 
+    # recallm's names
+    #: Seconds an async lookup (``wrap`` of a coroutine function) may take; past it the cache is skipped
+    #: for that call with a warning, and the call goes live. None: no limit. Sync calls are not timed.
+    cache_timeout_seconds: float | None = 0.2
+
     def __post_init__(self) -> None:
         resolve_threshold(self.threshold, self.embedding_model)
+        _check_seconds("cache_timeout_seconds", self.cache_timeout_seconds, "no limit")
         if not isinstance(self.default_namespace, str) or not self.default_namespace:
             raise ConfigError(f"default_namespace must be a non-empty str, got {self.default_namespace!r}")
-        if self.default_ttl is not None and (
-            isinstance(self.default_ttl, bool)
-            or not isinstance(self.default_ttl, int | float)
-            or self.default_ttl <= 0
-        ):
-            raise ConfigError(
-                f"default_ttl must be a number of seconds > 0, or None for no expiry; got {self.default_ttl!r}"
-            )
+        _check_seconds("default_ttl", self.default_ttl, "no expiry")
         if self.max_entries is not None and (
             isinstance(self.max_entries, bool)
             or not isinstance(self.max_entries, int)

@@ -1,4 +1,5 @@
-"""Embedders: turn texts into unit vectors. Any object with ``model_id`` and ``embed(texts)`` works.
+"""Embedders: turn texts into unit vectors. Any object with ``model_id`` and ``embed(texts)`` works, and so
+does recallm's protocol, ``embed(text)`` (see :func:`as_batch_embedder`).
 
 Models load on first use, never in a constructor, so creating a cache is instant and an exact hit never
 loads a model. ``FastEmbedEmbedder`` (the default) reads a local ONNX folder when one is given
@@ -8,6 +9,7 @@ copy in fastembed's cache, and downloads only when the model hub can be reached,
 
 from __future__ import annotations
 
+import inspect
 import os
 import socket
 import threading
@@ -20,7 +22,15 @@ import numpy as np
 from ..errors import ConfigError
 from .config import DEFAULT_EMBEDDING_MODEL
 
-__all__ = ["Embedder", "FastEmbedEmbedder", "SentenceTransformerEmbedder", "embed_texts", "MODEL_PATH_ENV"]
+__all__ = [
+    "Embedder",
+    "FastEmbedEmbedder",
+    "OneTextEmbedder",
+    "SentenceTransformerEmbedder",
+    "as_batch_embedder",
+    "embed_texts",
+    "MODEL_PATH_ENV",
+]
 
 MODEL_PATH_ENV = "PLLM_EMBEDDING_MODEL_PATH"
 _HUB = ("huggingface.co", 443)
@@ -38,6 +48,73 @@ class Embedder(Protocol):
     def embed(self, texts: Sequence[str]) -> Any:
         """One unit vector per text (an array of shape ``(len(texts), dim)`` or a list of vectors)."""
         ...
+
+
+class OneTextEmbedder:
+    """A recallm-style embedder (``embed(text) -> vector``) seen through the batch protocol.
+
+    The wrapped object's ``embed`` is looked up on every call, so replacing it later still counts.
+    """
+
+    def __init__(self, embedder: Any) -> None:
+        self.embedder = embedder
+
+    @property
+    def model_id(self) -> str:
+        return self.embedder.model_id
+
+    def embed(self, texts: Sequence[str]) -> list[Any]:
+        return [self.embedder.embed(text) for text in texts]
+
+    def __repr__(self) -> str:
+        return f"OneTextEmbedder({self.embedder!r})"
+
+
+def _takes_one_text(embed: Any) -> bool | None:
+    """Whether ``embed``'s first parameter is one text (True), a list of texts (False) or unknown (None)."""
+    try:
+        params = [
+            p
+            for p in inspect.signature(embed).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
+    except (TypeError, ValueError):
+        return None
+    if not params:
+        return None
+    param = params[0]
+    if param.annotation in (str, "str"):
+        return True
+    if param.name == "text":
+        return True
+    if param.name == "texts" or param.annotation is not inspect.Parameter.empty:
+        return False
+    return None
+
+
+def as_batch_embedder(embedder: Any) -> Embedder:
+    """``embedder`` as one that embeds a list of texts, told apart once by ``embed``'s signature.
+
+    Both protocols work: pllm_notebook's ``embed(texts: list[str])`` (one vector per text) and recallm's
+    ``embed(text: str)`` (one vector). A signature that says neither is a ``ConfigError`` naming the fix.
+    """
+    if (
+        not isinstance(embedder, Embedder)
+        or not isinstance(embedder.model_id, str)
+        or not callable(embedder.embed)
+    ):
+        raise ConfigError(
+            f"embedder must have a str `model_id` and an `embed` method, got {type(embedder).__name__}: "
+            "write embed(self, text: str) -> list[float] (recallm's protocol) or "
+            "embed(self, texts: list[str]) -> one vector per text"
+        )
+    one = _takes_one_text(embedder.embed)
+    if one is None:
+        raise ConfigError(
+            f"cannot tell whether {type(embedder).__name__}.embed takes one text or a list of texts; name or "
+            "annotate its parameter: embed(self, text: str) or embed(self, texts: list[str])"
+        )
+    return OneTextEmbedder(embedder) if one else embedder
 
 
 def embed_texts(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:

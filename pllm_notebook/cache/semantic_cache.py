@@ -32,12 +32,21 @@ from ..hashing import stable_hash
 from ..redaction import redact
 from .canonical import CanonicalRequest, canonical_from_kwargs, canonical_from_request
 from .config import CacheConfig, CacheStats
-from .embedders import Embedder, FastEmbedEmbedder, embed_texts
+from .embedders import Embedder, FastEmbedEmbedder, as_batch_embedder, embed_texts
 from .guards import check_candidate
 from .metrics import metrics_for
 from .mirror import CacheMirror
 from .responses import decode_response, encode_response, response_summary
-from .storage_base import CacheEntry, CacheStorage, ScoredEntry
+from .storage_base import (
+    BackendEntry,
+    CacheEntry,
+    CacheStorage,
+    ScoredEntry,
+    SearchResult,
+    StorageBackend,
+    entry_from_backend,
+    searches_itself,
+)
 from .storage_memory import ThreadSafeInMemoryStorage
 
 if TYPE_CHECKING:
@@ -87,23 +96,19 @@ class SemanticCache:
 
     def __init__(
         self,
-        storage: CacheStorage | None = None,
+        storage: CacheStorage | StorageBackend | None = None,
         config: CacheConfig | None = None,
         embedder: Embedder | None = None,
         *,
         registry: Any = None,
     ) -> None:
         self.storage = storage if storage is not None else ThreadSafeInMemoryStorage()
+        self._searching_storage = searches_itself(self.storage)
+        self._touched: set[str] = set()  # namespaces a searching storage was asked about, for stats()
         self.config = config or CacheConfig()
-        self.embedder = embedder or FastEmbedEmbedder(
-            self.config.embedding_model, self.config.embedding_model_path
+        self.embedder = as_batch_embedder(
+            embedder or FastEmbedEmbedder(self.config.embedding_model, self.config.embedding_model_path)
         )
-        if not isinstance(getattr(self.embedder, "model_id", None), str) or not callable(
-            getattr(self.embedder, "embed", None)
-        ):
-            raise TypeError(
-                "embedder must have a str `model_id` and an `embed(texts)` method returning unit vectors"
-            )
         self.threshold = self.config.resolved_threshold(self.embedder.model_id)
         self.event_directory = getattr(self.storage, "directory", "") or ""
         self._metrics = metrics_for(registry)
@@ -126,6 +131,16 @@ class SemanticCache:
     ) -> tuple[_Attempt, tuple[CacheEntry, str, float] | None]:
         """The entry to serve (entry, kind, similarity), or None after recording the miss."""
         attempt = _Attempt(canon, namespace, self._partition(canon, namespace, origin), time.perf_counter())
+        if self._searching_storage:
+            query = self._backend_query(attempt)
+            if query is None:
+                return attempt, None
+            try:
+                result = self.storage.search(**query)
+            except Exception as exc:
+                self._failed("lookup", exc, namespace)
+                return attempt, self._missed(attempt, None)
+            return attempt, self._backend_found(attempt, result)
         try:
             self._mirror.sync(self.storage)
         except Exception as exc:  # fail open: look up in what we already know
@@ -157,6 +172,38 @@ class SemanticCache:
         if len(samples) <= occurrence:
             return attempt, self._missed(attempt, similarity)
         return attempt, (samples[occurrence], "semantic", similarity)
+
+    def _backend_query(self, attempt: _Attempt) -> dict[str, Any] | None:
+        """The arguments of a searching storage's ``search``, or None (miss recorded) with nothing to search."""
+        self._touched.add(attempt.namespace)
+        if attempt.canon.prompt:
+            attempt.vector = self._embed(attempt.canon.prompt, attempt.namespace)
+        if attempt.vector is None:
+            return self._missed(attempt, None)
+        return {
+            "embedding": [float(x) for x in attempt.vector],
+            "namespace": attempt.namespace,
+            "embedding_model_id": self.embedder.model_id,
+            "context_hash": attempt.partition,
+            "threshold": self.threshold,
+        }
+
+    def _backend_found(
+        self, attempt: _Attempt, result: SearchResult | None
+    ) -> tuple[CacheEntry, str, float] | None:
+        """What a searching storage found, judged by the guards like a hit of the cache's own index."""
+        if result is None or result.entry is None:
+            return self._missed(attempt, None if result is None else float(result.best_score))
+        entry, similarity = entry_from_backend(result.entry), float(result.best_score)
+        try:
+            reason = check_candidate(attempt.canon.prompt, entry.prompt_text)
+        except Exception as exc:
+            self._failed("guard", exc, attempt.namespace)
+            return self._missed(attempt, similarity)
+        if reason:
+            return self._missed(attempt, similarity, rejected=reason, entry=entry)
+        kind = "exact" if entry.prompt_text == redact(attempt.canon.prompt) else "semantic"
+        return entry, kind, similarity
 
     def _embed(self, text: str, namespace: str) -> np.ndarray | None:
         start = time.perf_counter()
@@ -202,7 +249,8 @@ class SemanticCache:
         entry.hits += 1
         entry.last_hit = now
         try:
-            self.storage.touch({entry.id: now})
+            if not self._searching_storage:
+                self.storage.touch({entry.id: now})
         except Exception as exc:
             self._failed("touch", exc, attempt.namespace)
         latency = time.perf_counter() - attempt.started
@@ -279,9 +327,26 @@ class SemanticCache:
                 attempt.vector = self._embed(attempt.canon.prompt, attempt.namespace)
         return attempt.vector
 
-    def _store(self, attempt: _Attempt, ttl: float | None, **fields: Any) -> None:
-        """Keep an answer (fail open: a storage error is reported, never raised)."""
+    def _store(self, attempt: _Attempt, ttl: float | None, **fields: Any) -> BackendEntry | None:
+        """Keep an answer (fail open: a storage error is reported, never raised).
+
+        For a searching storage, returns the entry to hand to its ``store`` / ``astore`` instead (None when
+        there is no vector to keep it under: no user text, or the embedder failed).
+        """
         ttl = self.config.default_ttl if ttl is None else ttl
+        if self._searching_storage:
+            vector = self._vector_for(attempt)
+            if vector is None:
+                return None
+            return BackendEntry(
+                embedding=[float(x) for x in vector],
+                prompt_text=redact(attempt.canon.prompt),
+                context_hash=attempt.partition,
+                namespace=attempt.namespace,
+                embedding_model_id=self.embedder.model_id,
+                response=fields["response"],
+                ttl=ttl,
+            )
         now = time.time()
         entry = CacheEntry(
             id=uuid.uuid4().hex,
@@ -300,10 +365,27 @@ class SemanticCache:
             removed = self.storage.put(entry, max_entries=self.config.max_entries)
         except Exception as exc:
             self._failed("store", exc, attempt.namespace)
-            return
+            return None
         self._mirror.add(entry)
         self._mirror.remove(removed)
         self._mirror.wrote(self.storage.last_write(), entry.seq)
+        return None
+
+    def _keep(self, entry: BackendEntry | None) -> None:
+        """Hand ``entry`` to a searching storage's ``store`` (fail open)."""
+        if entry is not None:
+            try:
+                self.storage.store(entry)
+            except Exception as exc:
+                self._failed("store", exc, entry.namespace)
+
+    async def _akeep(self, entry: BackendEntry | None) -> None:
+        """Hand ``entry`` to a searching storage's ``astore`` (fail open)."""
+        if entry is not None:
+            try:
+                await self.storage.astore(entry)
+            except Exception as exc:
+                self._failed("store", exc, entry.namespace)
 
     # -- the engine's path -------------------------------------------------------------------------
 
@@ -379,7 +461,7 @@ class SemanticCache:
         attempt = _Attempt(canon, namespace, self._partition(canon, namespace, "engine"), time.perf_counter())
         parsed = reply.parsed
         dump = getattr(parsed, "model_dump", None)
-        self._store(
+        pending = self._store(
             attempt,
             None,
             response={
@@ -394,6 +476,7 @@ class SemanticCache:
             latency_s=latency_s,
             cost_usd=cost_usd,
         )
+        self._keep(pending)
 
     # -- wrapping an SDK function -------------------------------------------------------------------
 
@@ -438,7 +521,7 @@ class SemanticCache:
         if namespace is None:
             namespace = self.config.default_namespace
         elif not isinstance(namespace, str) or not namespace:
-            raise TypeError(f"cache_namespace must be a non-empty str, got {namespace!r}")
+            raise TypeError(f"cache_namespace must be a str (not empty), got {namespace!r}")
         if ttl is not None and (isinstance(ttl, bool) or not isinstance(ttl, int | float) or ttl <= 0):
             raise ValueError(f"cache_ttl must be a number of seconds > 0 (or None), got {ttl!r}")
         return context, namespace, ttl
@@ -453,33 +536,62 @@ class SemanticCache:
             self._failed("canonical", exc, namespace)
             return None, _MISSING
         attempt, found = self._find(canon, namespace, "wrap", 0)
-        if found is None:
+        return attempt, self._serve(attempt, found)
+
+    async def _before_call_async(
+        self, kwargs: dict[str, Any], context: dict[str, Any], namespace: str
+    ) -> tuple[_Attempt | None, Any]:
+        """``_before_call`` for async code: a searching storage is asked through its ``asearch``."""
+        if not self._searching_storage:
+            return await asyncio.to_thread(self._before_call, kwargs, context, namespace)
+        try:
+            canon = canonical_from_kwargs(kwargs, context)
+        except Exception as exc:
+            self._failed("canonical", exc, namespace)
+            return None, _MISSING
+        attempt = _Attempt(canon, namespace, self._partition(canon, namespace, "wrap"), time.perf_counter())
+        query = await asyncio.to_thread(self._backend_query, attempt)
+        if query is None:
             return attempt, _MISSING
+        try:
+            result = await self.storage.asearch(**query)
+        except Exception as exc:
+            self._failed("lookup", exc, namespace)
+            self._missed(attempt, None)
+            return attempt, _MISSING
+        return attempt, self._serve(attempt, self._backend_found(attempt, result))
+
+    def _serve(self, attempt: _Attempt, found: tuple[CacheEntry, str, float] | None) -> Any:
+        """The stored response of ``found`` (counted as a hit), or ``_MISSING``."""
+        if found is None:
+            return _MISSING
+        namespace = attempt.namespace
         entry, kind, similarity = found
         try:
             response = decode_response(entry.response)
         except Exception as exc:
             self._failed("decode", exc, namespace)
             self._missed(attempt, similarity)
-            return attempt, _MISSING
+            return _MISSING
         self._served(attempt, entry, kind, similarity)
-        return attempt, response
+        return response
 
     def _after_call(
         self, attempt: _Attempt | None, response: Any, latency_s: float, ttl: float | None
-    ) -> None:
+    ) -> BackendEntry | None:
+        """Store a live response; for a searching storage, return the entry for its ``store`` instead."""
         if attempt is None:
-            return
+            return None
         try:
             payload = encode_response(response)
         except TypeError as exc:
             self._failed("store", exc, attempt.namespace)
-            return
+            return None
         summary = response_summary(payload["data"])
         model = summary["model"] or attempt.canon.model
         from ..providers.pricing import cost_usd
 
-        self._store(
+        return self._store(
             attempt,
             ttl,
             response=payload,
@@ -501,7 +613,7 @@ class SemanticCache:
             return cached
         start = time.perf_counter()
         response = fn(*args, **kwargs)
-        self._after_call(attempt, response, time.perf_counter() - start, ttl)
+        self._keep(self._after_call(attempt, response, time.perf_counter() - start, ttl))
         return response
 
     async def _call_async(self, fn: Callable[..., Any], args: tuple, kwargs: dict[str, Any]) -> Any:
@@ -509,12 +621,27 @@ class SemanticCache:
         if kwargs.get("stream"):
             self._bypassed(namespace, kwargs.get("model"), "stream=True")
             return await fn(*args, **kwargs)
-        attempt, cached = await asyncio.to_thread(self._before_call, kwargs, context, namespace)
+        timeout = self.config.cache_timeout_seconds
+        started = time.perf_counter()
+        try:
+            attempt, cached = await asyncio.wait_for(
+                self._before_call_async(kwargs, context, namespace), timeout
+            )
+        except TimeoutError:
+            elapsed = time.perf_counter() - started
+            self._failed(
+                "timeout",
+                TimeoutError(f"lookup took {elapsed * 1000:.0f} ms, over cache_timeout_seconds={timeout}"),
+                namespace,
+            )
+            return await fn(*args, **kwargs)
         if cached is not _MISSING:
             return cached
         start = time.perf_counter()
         response = await fn(*args, **kwargs)
-        await asyncio.to_thread(self._after_call, attempt, response, time.perf_counter() - start, ttl)
+        await self._akeep(
+            await asyncio.to_thread(self._after_call, attempt, response, time.perf_counter() - start, ttl)
+        )
         return response
 
     # -- reporting and housekeeping -----------------------------------------------------------------
@@ -542,6 +669,8 @@ class SemanticCache:
     def namespaces(self) -> dict[str, int]:
         """Entries per namespace in the storage (what this process knows, if the storage fails)."""
         try:
+            if self._searching_storage:  # recallm's contract can only count one namespace at a time
+                return {ns: self.storage.namespace_size(ns) for ns in sorted(self._touched)}
             return self.storage.namespace_sizes()
         except Exception as exc:
             self._failed("stats", exc, "")
@@ -564,7 +693,8 @@ class SemanticCache:
         """Remove every entry of ``namespace`` for good, in every process; returns how many there were."""
         removed = self.storage.invalidate_namespace(namespace)
         self._mirror.remove_namespace(namespace)
-        self._mirror.wrote(self.storage.last_write())
+        if not self._searching_storage:
+            self._mirror.wrote(self.storage.last_write())
         bus.emit(CacheInvalidated(namespace=namespace, removed=removed, directory=self.event_directory))
         return removed
 
@@ -589,10 +719,11 @@ class SemanticCache:
 
     def clear(self) -> int:
         """Remove every entry of every namespace; returns how many there were."""
-        removed = self.storage.clear()
+        removed = self.storage.clear() or 0  # recallm's storages return None
         for namespace in list(self._mirror.namespace_sizes()):
             self._mirror.remove_namespace(namespace)
-        self._mirror.wrote(self.storage.last_write())
+        if not self._searching_storage:
+            self._mirror.wrote(self.storage.last_write())
         bus.emit(CacheInvalidated(namespace="*", removed=removed, directory=self.event_directory))
         return removed
 
@@ -618,4 +749,6 @@ class SemanticCache:
 
     def close(self) -> None:
         """Write buffered hit counts and release the storage."""
-        self.storage.close()
+        close = getattr(self.storage, "close", None)
+        if callable(close):
+            close()

@@ -15,7 +15,9 @@ does itself.
 
 from __future__ import annotations
 
+import asyncio
 import time
+import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -23,7 +25,22 @@ from typing import Any, Literal
 
 import numpy as np
 
-__all__ = ["CacheEntry", "Removal", "ChangeBatch", "ScoredEntry", "CacheStorage", "unit_vector"]
+from ..errors import ConfigError
+from ..hashing import stable_hash
+from .responses import response_summary
+
+__all__ = [
+    "BackendEntry",
+    "CacheEntry",
+    "CacheStorage",
+    "ChangeBatch",
+    "Removal",
+    "ScoredEntry",
+    "SearchResult",
+    "StorageBackend",
+    "searches_itself",
+    "unit_vector",
+]
 
 
 def unit_vector(values: Any) -> np.ndarray:
@@ -110,7 +127,144 @@ class ScoredEntry:
     similarity: float
 
 
-class CacheStorage(ABC):
+# -- recallm's storage contract ---------------------------------------------------------------------
+
+
+@dataclass
+class BackendEntry:
+    """One stored answer as a :class:`StorageBackend` sees it (recallm's ``CacheEntry``).
+
+    ``context_hash`` is the entry's partition: pllm_notebook puts the model, system prompt, earlier turns
+    and sampling parameters in it beside ``cache_context``. ``response`` is the answer as JSON data.
+    """
+
+    embedding: list[float]
+    prompt_text: str
+    context_hash: str
+    namespace: str
+    embedding_model_id: str
+    response: dict[str, Any]
+    id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    created_at: float = field(default_factory=time.time)
+    ttl: float | None = None
+
+    def is_expired(self) -> bool:
+        """Whether the entry outlived its time to live."""
+        return self.ttl is not None and time.time() - self.created_at > self.ttl
+
+
+@dataclass
+class SearchResult:
+    """The best candidate a :meth:`StorageBackend.search` scored: ``entry`` is None below the threshold."""
+
+    entry: BackendEntry | None
+    best_score: float
+
+
+class StorageBackend(ABC):
+    """recallm's storage contract: a storage that stores entries and searches them itself.
+
+    Subclass it (or one of pllm_notebook's storages) and override ``store`` / ``search``: the cache then
+    calls them (``astore`` / ``asearch`` from async code, under ``CacheConfig.cache_timeout_seconds``)
+    instead of searching its own index. The async methods default to the sync ones in a worker thread.
+    """
+
+    @abstractmethod
+    def store(self, entry: BackendEntry) -> None:
+        """Keep ``entry``."""
+
+    @abstractmethod
+    def search(
+        self,
+        embedding: list[float],
+        namespace: str,
+        embedding_model_id: str,
+        context_hash: str,
+        threshold: float,
+    ) -> SearchResult | None:
+        """The best entry of ``namespace`` with this model and context, or None when there was no candidate."""
+
+    @abstractmethod
+    def invalidate_namespace(self, namespace: str) -> int:
+        """Remove every entry of ``namespace``; returns how many there were."""
+
+    @abstractmethod
+    def clear(self) -> int | None:
+        """Remove every entry."""
+
+    @abstractmethod
+    def namespace_size(self, namespace: str) -> int:
+        """How many entries ``namespace`` holds."""
+
+    async def astore(self, entry: BackendEntry) -> None:
+        await asyncio.to_thread(self.store, entry)
+
+    async def asearch(
+        self,
+        embedding: list[float],
+        namespace: str,
+        embedding_model_id: str,
+        context_hash: str,
+        threshold: float,
+    ) -> SearchResult | None:
+        return await asyncio.to_thread(
+            self.search, embedding, namespace, embedding_model_id, context_hash, threshold
+        )
+
+    async def ainvalidate_namespace(self, namespace: str) -> int:
+        return await asyncio.to_thread(self.invalidate_namespace, namespace)
+
+    async def aclear(self) -> int | None:
+        return await asyncio.to_thread(self.clear)
+
+    async def anamespace_size(self, namespace: str) -> int:
+        return await asyncio.to_thread(self.namespace_size, namespace)
+
+
+def _payload_text(response: dict[str, Any]) -> tuple[str, str]:
+    """Answer text and model of a stored response payload (an engine reply or a wrapped SDK response)."""
+    if response.get("format") == "reply":
+        return str(response.get("text") or ""), ""
+    summary = response_summary(response.get("data"))
+    return summary["text"], summary["model"]
+
+
+def entry_from_backend(entry: BackendEntry) -> CacheEntry:
+    """A :class:`BackendEntry` as the cache's own row."""
+    text, model = _payload_text(entry.response)
+    return CacheEntry(
+        id=entry.id,
+        namespace=entry.namespace,
+        partition=entry.context_hash,
+        exact_key=stable_hash("backend-prompt", entry.prompt_text),
+        embedding_model_id=entry.embedding_model_id,
+        prompt_text=entry.prompt_text,
+        embedding=unit_vector(entry.embedding),
+        request={},
+        response=entry.response,
+        response_text=text,
+        model=model,
+        created=entry.created_at,
+        expires=None if entry.ttl is None else entry.created_at + entry.ttl,
+    )
+
+
+def entry_to_backend(entry: CacheEntry) -> BackendEntry:
+    """The cache's own row as a :class:`BackendEntry`."""
+    return BackendEntry(
+        embedding=[] if entry.embedding is None else [float(x) for x in entry.embedding],
+        prompt_text=entry.prompt_text,
+        context_hash=entry.partition,
+        namespace=entry.namespace,
+        embedding_model_id=entry.embedding_model_id,
+        response=entry.response,
+        id=entry.id,
+        created_at=entry.created,
+        ttl=None if entry.expires is None else entry.expires - entry.created,
+    )
+
+
+class CacheStorage(StorageBackend):
     """Durable cache entries shared by every :class:`SemanticCache` (and process) that uses them.
 
     Implement the abstract methods; the rest have defaults built on them. Every method must be safe to
@@ -224,9 +378,59 @@ class CacheStorage(ABC):
         scored.sort(key=lambda s: s.similarity, reverse=True)
         return scored[:k]
 
+    # -- recallm's contract, on top of the above ---------------------------------------------------------
+
+    def store(self, entry: BackendEntry) -> None:
+        """Keep a recallm-style entry (its ``context_hash`` is the partition)."""
+        self.put(entry_from_backend(entry))
+
+    def search(
+        self,
+        embedding: list[float],
+        namespace: str,
+        embedding_model_id: str,
+        context_hash: str,
+        threshold: float,
+    ) -> SearchResult | None:
+        """recallm's search: the best live entry of ``namespace`` with this model and ``context_hash``."""
+        query = unit_vector(embedding)
+        scored = [
+            (float(np.dot(query, e.embedding)), e)
+            for e in self.entries(namespace, with_vectors=True)
+            if e.embedding is not None
+            and e.embedding_model_id == embedding_model_id
+            and e.partition == context_hash
+            and e.embedding.shape == query.shape
+            and not e.is_expired()
+        ]
+        if not scored:
+            return None
+        best, entry = max(scored, key=lambda pair: pair[0])
+        return SearchResult(entry_to_backend(entry) if best >= threshold else None, best)
+
     def flush(self) -> None:  # noqa: B027 - optional hook
         """Write anything buffered (touches) now."""
 
     def close(self) -> None:
         """Write anything buffered and release resources; the storage may not be used afterwards."""
         self.flush()
+
+
+_SEARCH_METHODS = ("store", "search", "astore", "asearch")
+
+
+def searches_itself(storage: Any) -> bool:
+    """Whether the cache must call ``storage``'s own ``store`` / ``search`` instead of its index.
+
+    True for a :class:`StorageBackend` written to recallm's contract, and for a pllm_notebook storage
+    whose class overrides one of those methods. A ``ConfigError`` for anything that is not a storage.
+    """
+    if isinstance(storage, CacheStorage):
+        kind = type(storage)
+        return any(getattr(kind, name, None) is not getattr(CacheStorage, name) for name in _SEARCH_METHODS)
+    if isinstance(storage, StorageBackend):
+        return True
+    raise ConfigError(
+        f"storage must be a pllm_notebook storage (InMemoryStorage, DuckDBStorage, RedisStorage) or a "
+        f"StorageBackend subclass, got {type(storage).__name__}"
+    )

@@ -213,6 +213,40 @@ def _watch_connection(method):
     return wrapper
 
 
+#: The connection settings a ``redis.asyncio`` client shares with a ``redis.Redis`` one.
+_SHARED_SETTINGS = ("host", "port", "db", "username", "password", "socket_timeout", "socket_connect_timeout")
+
+
+def _sync_twin(client: Any) -> Any:
+    """A ``redis.Redis`` to the server ``client`` (a ``redis.asyncio`` client) talks to.
+
+    The cache works from worker threads, which cannot use an event loop's client, so async code that
+    passes only an async client (recallm's usual set-up) gets a sync twin on the same connection settings.
+    From sync code that set-up is a mistake recallm let fail on every call: here it is a ``ConfigError``.
+    """
+    import asyncio
+
+    import redis
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        raise ConfigError(
+            "RedisStorage(client=...) with only an async client works from async code (inside a running event "
+            "loop); from sync code pass sync_client=redis.Redis(...) too, or use RedisStorage.from_url(url)"
+        ) from None
+    kwargs = getattr(getattr(client, "connection_pool", None), "connection_kwargs", None)
+    if not isinstance(kwargs, dict):
+        raise ConfigError(
+            f"RedisStorage(client=...) needs a redis.asyncio client, got {type(client).__name__}; "
+            "or pass sync_client=redis.Redis(...), or use RedisStorage.from_url(url)"
+        )
+    settings = {key: kwargs[key] for key in _SHARED_SETTINGS if key in kwargs}
+    if "path" in kwargs:
+        settings["unix_socket_path"] = kwargs["path"]
+    return redis.Redis(**settings)
+
+
 class RedisStorage(CacheStorage):
     """Cache entries in Redis, followed by every client through a stream of changes.
 
@@ -232,7 +266,7 @@ class RedisStorage(CacheStorage):
         import redis
 
         self._client = client
-        self._sync = sync_client
+        self._sync = sync_client if sync_client is not None else _sync_twin(client)
         self.prefix = prefix
         self.stream_max_len = int(stream_max_len)
         self._connection_errors = (redis.ConnectionError, redis.TimeoutError)
@@ -272,11 +306,6 @@ class RedisStorage(CacheStorage):
         return f"RedisStorage({self.directory!r})"
 
     def _redis(self) -> Any:
-        if self._sync is None:
-            raise ConfigError(
-                "RedisStorage was made without a sync client, and the semantic cache calls it synchronously; "
-                "pass sync_client=redis.Redis(...) or use RedisStorage.from_url(url)"
-            )
         return self._sync
 
     def _script_args(self) -> list[Any]:

@@ -6,6 +6,7 @@ import sys
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
+from ..errors import ConfigError
 from ..events import AgentMessage
 from .memo import Memo
 from .message_state import MessageState
@@ -28,7 +29,10 @@ def settle(waits: Iterable[Callable[[], Any]]) -> None:
 
 
 class Agent:
-    """One agent of an orchestrator. Use it with ``with orch.agent("name") as agt:`` or directly."""
+    """One agent of an orchestrator. Use it with ``with orch.agent("name") as agt:`` or directly.
+
+    parallem calls this type ``AgentContext`` (``pllm_notebook.AgentContext`` is the same class).
+    """
 
     def __init__(self, orchestrator: Orchestrator, name: str) -> None:
         if not isinstance(name, str) or not name:
@@ -86,9 +90,39 @@ class Agent:
             return self._memo_stack[-1].label
         return self.orchestrator.current_label
 
+    def ask_llm(
+        self,
+        documents: Any,
+        *more: Any,
+        instructions: str | None = None,
+        llm: str | None = None,
+        salt: Any = None,
+        hash_by: Iterable[str] | None = None,
+        **kwargs: Any,
+    ) -> LLMResponse:
+        """Ask about ``documents`` alone (parallem's ``agt.ask_llm``); the agent's conversation is untouched.
+
+        ``documents`` is one item (``str``, ``(role, text)``, an image, an ``LLMResponse``), a list of them
+        or a ``MessageState``; ``more`` are further items. Resumable like ``conv.ask_llm``: the same agent
+        asking the same thing in the same order gets the stored answer. ``hash_by=[]`` leaves the model out
+        of that key (parallem's option; the default keeps it in).
+        """
+        items = list(documents) if isinstance(documents, list | MessageState) else [documents]
+        return self.orchestrator.asker.ask(
+            self,
+            more,
+            instructions=instructions,
+            llm=llm,
+            salt=salt,
+            kwargs=kwargs,
+            conversation=items,
+            hash_by=None if hash_by is None else check_hash_by(hash_by),
+        )
+
     def _ask(self, state: MessageState, docs: tuple[Any, ...], **kwargs: Any) -> LLMResponse:
         if state is not self._state:
             raise RuntimeError("a MessageState can only ask through its own agent")
+        hash_by = kwargs.pop("hash_by", None)
         return self.orchestrator.asker.ask(
             self,
             docs,
@@ -96,4 +130,27 @@ class Agent:
             llm=kwargs.pop("llm"),
             salt=kwargs.pop("salt"),
             kwargs=kwargs,
+            hash_by=None if hash_by is None else check_hash_by(hash_by),
         )
+
+
+#: parallem's ``hash_by`` options. Only ``"llm"`` is optional here: tools, structured output and every
+#: other parameter are always part of a call's key, so the other options change nothing.
+HASH_BY_OPTIONS = ("llm", "tool_names", "structured_output", "kwargs", "all")
+
+
+def check_hash_by(hash_by: Iterable[str]) -> tuple[str, ...]:
+    """``hash_by`` as a tuple (``"all"`` includes ``"llm"``); an unknown option is a ``ConfigError``."""
+    if isinstance(hash_by, str):
+        raise ConfigError(
+            f"hash_by takes a list of options, e.g. hash_by=[{hash_by!r}], not the string {hash_by!r}"
+        )
+    options = tuple(hash_by)
+    unknown = [h for h in options if h not in HASH_BY_OPTIONS]
+    if unknown:
+        raise ConfigError(f"hash_by takes options from {list(HASH_BY_OPTIONS)}; {unknown} is not one of them")
+    return (*options, "llm") if "all" in options else options
+
+
+#: parallem's name for the type ``orch.agent()`` yields.
+AgentContext = Agent

@@ -20,6 +20,7 @@ from ..hashing import stable_hash
 from ..providers import LLMRequest, Message, Provider, ProviderReply, cost_usd
 from ..providers.content import image_part, is_pil_image
 from ..store import CallRecord
+from .batching import BatchQueue
 from .recording import record_extras, response_from_record
 from .response import LLMResponse, ResponseData, Usage
 from .streaming import ChunkFeed
@@ -100,10 +101,23 @@ class Asker:
     def __init__(self, orch: Orchestrator) -> None:
         self.orch = orch
         self._occurrences: dict[str, int] = {}
+        self._batches: BatchQueue | None = None
 
-    def resume_key(self, agent: Agent, request: LLMRequest, salt: Any) -> tuple[str, int]:
+    def batches(self) -> BatchQueue:
+        """The queue of ``strategy="batch"`` calls, made on first use."""
+        if self._batches is None:
+            orch = self.orch
+            self._batches = BatchQueue(
+                orch.provider, orch.provider.name, self, orch.store, orch.batch_options
+            )
+            orch.on_close(self._batches.close)
+        return self._batches
+
+    def resume_key(
+        self, agent: Agent, request: LLMRequest, salt: Any, hash_by: tuple[str, ...] | None = None
+    ) -> tuple[str, int]:
         canonical = request.canonical()
-        if "llm" not in self.orch.hash_by:
+        if "llm" not in (self.orch.hash_by if hash_by is None else hash_by):
             canonical.pop("model")
         base = stable_hash("ask", agent.name, canonical, salt)
         occurrence = self._occurrences.get(base, 0)
@@ -119,16 +133,19 @@ class Asker:
         llm: str | None,
         salt: Any,
         kwargs: dict[str, Any],
+        conversation: list[Any] | None = None,
+        hash_by: tuple[str, ...] | None = None,
     ) -> LLMResponse:
+        """Ask with the agent's conversation, or with ``conversation`` (a list the answer is appended to)."""
         orch = self.orch
-        state = agent.get_msg_state()
+        state = agent.get_msg_state() if conversation is None else conversation
         cache_args = {k: kwargs.pop(k) for k in _CACHE_KWARGS if k in kwargs}
         pace = float(kwargs.pop("replay_pace", None) or orch.replay_pace)
         for doc in docs:
             state.append(doc)
         model = llm or orch.default_model
         request = build_request(state.copy(), model, instructions, kwargs)
-        key, occurrence = self.resume_key(agent, request, (agent.active_salt(), salt))
+        key, occurrence = self.resume_key(agent, request, (agent.active_salt(), salt), hash_by)
         label = agent.active_label()
         if not orch.ignore_cache:
             record = orch.store.call_for_resume_key(key)
@@ -156,8 +173,9 @@ class Asker:
         call_id = uuid.uuid4().hex
         feed = ChunkFeed() if request.stream else None
         job = _Job(agent, label, call_id, key, occurrence, request, cache_args, feed)
-        if orch.strategy == "concurrent" or feed is not None:
-            future: Future = orch.executor().submit(self._call, job)
+        batched = orch.strategy == "batch" and feed is None and request.structured_output is None
+        if orch.strategy != "sync" or feed is not None:
+            future: Future = self.batches().add(job) if batched else orch.executor().submit(self._call, job)
             response = LLMResponse(call_id, future=future, feed=feed, replay_pace=pace)
             agent._pending.append(response)
         else:
@@ -195,70 +213,90 @@ class Asker:
         )
 
     def _resolve_call(self, job: _Job) -> ResponseData:
-        agent, label, call_id, request, feed = job.agent, job.label, job.call_id, job.request, job.feed
         orch = self.orch
-        provider = orch.provider
-        orch.emit(
-            LLMCallStarted(
-                call_id=call_id,
-                agent=agent.name,
-                label=label,
-                provider=provider.name,
-                model=request.model,
-                prompt=snippet(request.last_user_text),
+        start = self.start(job)
+        try:
+            found = self.from_cache(job)
+            if found is not None:
+                data, extra = found
+            else:
+                reply = self._fetch(orch.provider, job.request, job.feed)
+                latency = time.perf_counter() - start
+                data = self.live_data(reply, job.request, latency)
+                extra = {"source": "live"}
+                self.cache_reply(job, reply, data)
+        except Exception as exc:
+            self.failed(job, exc, start)
+            raise
+        return self.finish(job, data, extra, start)
+
+    def _about(self, job: _Job) -> dict[str, Any]:
+        """The fields a call's events share before its answer says otherwise."""
+        return {
+            "call_id": job.call_id,
+            "agent": job.agent.name,
+            "label": job.label,
+            "provider": self.orch.provider.name,
+            "model": job.request.model,
+        }
+
+    def start(self, job: _Job) -> float:
+        """Announce a call that is not a replay; returns its start time (``time.perf_counter``)."""
+        self.orch.emit(LLMCallStarted(**self._about(job), prompt=snippet(job.request.last_user_text)))
+        return time.perf_counter()
+
+    def from_cache(self, job: _Job) -> tuple[ResponseData, dict[str, Any]] | None:
+        """The semantic cache's answer to the job and what the call log keeps about it, if it has one."""
+        orch = self.orch
+        if orch.cache is None:
+            return None
+        hit = orch.cache.lookup_request(job.request, occurrence=job.occurrence, **job.cache_args)
+        if hit is None:
+            return None
+        if job.feed is not None:
+            job.feed.put(hit.text)
+        data = ResponseData(
+            final_answer=hit.text,
+            model=hit.model or job.request.model,
+            provider=hit.provider or orch.provider.name,
+            usage=Usage(hit.input_tokens, hit.output_tokens),
+            latency_s=hit.latency_s,
+            cost_usd=hit.cost_usd,
+            source=hit.kind,
+            similarity=hit.similarity,
+            output_parsed=hit.parsed,
+        )
+        return data, {"source": hit.kind, "similarity": hit.similarity, "entry_id": hit.entry_id}
+
+    def cache_reply(self, job: _Job, reply: ProviderReply, data: ResponseData) -> None:
+        """Keep a live answer in the semantic cache, if there is one."""
+        if self.orch.cache is not None:
+            self.orch.cache.store_reply(
+                job.request, reply, latency_s=data.latency_s, cost_usd=data.cost_usd, **job.cache_args
+            )
+
+    def failed(self, job: _Job, exc: BaseException, start: float) -> None:
+        """Report a call that failed (nothing is stored, so the next run calls again)."""
+        self.orch.emit(
+            LLMCallFinished(
+                **self._about(job),
+                latency_s=time.perf_counter() - start,
+                error=f"{type(exc).__name__}: {exc}",
             )
         )
-        start = time.perf_counter()
-        try:
-            hit = None
-            if orch.cache is not None:
-                hit = orch.cache.lookup_request(request, occurrence=job.occurrence, **job.cache_args)
-            if hit is not None:
-                if feed is not None:
-                    feed.put(hit.text)
-                data = ResponseData(
-                    final_answer=hit.text,
-                    model=hit.model or request.model,
-                    provider=hit.provider or provider.name,
-                    usage=Usage(hit.input_tokens, hit.output_tokens),
-                    latency_s=hit.latency_s,
-                    cost_usd=hit.cost_usd,
-                    source=hit.kind,
-                    similarity=hit.similarity,
-                    output_parsed=hit.parsed,
-                )
-                extra = {"source": hit.kind, "similarity": hit.similarity, "entry_id": hit.entry_id}
-            else:
-                reply = self._fetch(provider, request, feed)
-                latency = time.perf_counter() - start
-                data = self._live_data(reply, request, latency)
-                extra = {"source": "live"}
-                if orch.cache is not None:
-                    orch.cache.store_reply(
-                        request, reply, latency_s=latency, cost_usd=data.cost_usd, **job.cache_args
-                    )
-        except Exception as exc:
-            orch.emit(
-                LLMCallFinished(
-                    call_id=call_id,
-                    agent=agent.name,
-                    label=label,
-                    provider=provider.name,
-                    model=request.model,
-                    latency_s=time.perf_counter() - start,
-                    error=f"{type(exc).__name__}: {exc}",
-                )
-            )
-            raise
+
+    def finish(self, job: _Job, data: ResponseData, extra: dict[str, Any], start: float) -> ResponseData:
+        """Log an answered call under its resume key and report it."""
+        orch = self.orch
         extra.update(record_extras(data))
         orch.store.put_call(
             CallRecord(
-                call_id=call_id,
+                call_id=job.call_id,
                 resume_key=job.key,
-                agent=agent.name,
+                agent=job.agent.name,
                 provider=data.provider,
                 model=data.model,
-                request=orch.redact(request.canonical()),
+                request=orch.redact(job.request.canonical()),
                 response_text=data.final_answer,
                 response=extra,
                 input_tokens=data.usage.input_tokens,
@@ -269,9 +307,9 @@ class Asker:
         )
         orch.emit(
             LLMCallFinished(
-                call_id=call_id,
-                agent=agent.name,
-                label=label,
+                call_id=job.call_id,
+                agent=job.agent.name,
+                label=job.label,
                 provider=data.provider,
                 model=data.model,
                 source=data.source,
@@ -284,7 +322,10 @@ class Asker:
         )
         return data
 
-    def _live_data(self, reply: ProviderReply, request: LLMRequest, latency: float) -> ResponseData:
+    def live_data(
+        self, reply: ProviderReply, request: LLMRequest, latency: float, *, batch: bool = False
+    ) -> ResponseData:
+        """An answer from the provider, priced (at the batch discount if it came through a batch job)."""
         return ResponseData(
             final_answer=reply.text,
             model=reply.model or request.model,
@@ -296,6 +337,7 @@ class Asker:
                 reply.input_tokens,
                 reply.output_tokens,
                 reply.cached_input_tokens,
+                batch=batch,
             ),
             source="live",
             output_parsed=reply.parsed,

@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 import time
 import warnings
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from ..errors import IntegrityError, StoreError
 from ..events import MemoHit, MemoMiss, MemoSkipped, MemoStored
-from ..hashing import stable_hash
+from ..hashing import hash_prefix, stable_hash_after
 from ..store import MemoRecord
 from .block_source import block_identity
 from .recording import MutationLog, call_ids, decode_ops, encode_ops
@@ -18,6 +19,12 @@ if TYPE_CHECKING:
     from .agent import Agent
 
 log = logging.getLogger("pllm_notebook")
+
+
+@lru_cache(maxsize=4096)
+def _block_key_prefix(agent: str, source: str, salt: str) -> bytes:
+    """The fixed part of a block's key, encoded once per block, agent and salt (a hit hashes the rest)."""
+    return hash_prefix("block", agent, source, salt)
 
 
 class _Replayed(Exception):
@@ -89,9 +96,8 @@ class Memo:
         orch = self.agent.orchestrator
         state = self.agent.get_msg_state()
         self._inputs = {"source": self.source_hash, "salt": repr(self.salt), "state": state.state_hash()}
-        self.key = stable_hash(
-            "block", self.agent.name, self._inputs["source"], self._inputs["salt"], self._inputs["state"]
-        )
+        prefix = _block_key_prefix(self.agent.name, self._inputs["source"], self._inputs["salt"])
+        self.key = stable_hash_after(prefix, self._inputs["state"])
         record = None if orch.ignore_cache else orch.store.memo(self.key)
         unreadable = ""
         if record is not None:
@@ -126,6 +132,7 @@ class Memo:
         orch.emit(MemoMiss(key=self.key, label=self.label, agent=self.agent.name, reason=reason))
         self._log = MutationLog()
         state._attach(self._log)
+        orch.userdata._attach(self._log)
         self._started = time.perf_counter()
 
     def __exit__(self, exc_type, exc, tb) -> bool:
@@ -142,8 +149,9 @@ class Memo:
             )
             return False
         log_ = self._log
-        self.agent.get_msg_state()._detach(log_)
         orch = self.agent.orchestrator
+        self.agent.get_msg_state()._detach(log_)
+        orch.userdata._detach(log_)
         if exc_type is not None:
             orch.emit(
                 MemoSkipped(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, SupportsIndex
 
 from ..hashing import canonical_bytes, stable_hash
+from . import checkpoint
 from .recording import MutationLog
 from .response import LLMResponse
 
@@ -175,6 +177,23 @@ class MessageState:
 
     def __iadd__(self, items: Iterable[Any]) -> MessageState:
         self.extend(items)
+        return self
+
+    # -- keeping -----------------------------------------------------------------------------------
+
+    def save(self, path: str | os.PathLike[str] | None = None) -> None:
+        """Keep this conversation: in the resume store under the agent's name, or as JSON at ``path``."""
+        if path is None:
+            checkpoint.save_to_store(self)
+        else:
+            checkpoint.save_to_file(self, path)
+
+    def load(self, path: str | os.PathLike[str] | None = None) -> MessageState:
+        """Replace the items with the agent's last ``save()`` (kept as they are if it never saved), or
+        with the file ``path``; returns this state. The change is recorded like any other."""
+        items = checkpoint.load_from_store(self) if path is None else checkpoint.load_from_file(path)
+        if items is not None:
+            self._set_all(items)
         return self
 
     # -- asking ----------------------------------------------------------------------------------

@@ -14,18 +14,20 @@ from typing import Any
 from ..errors import ConfigError
 from ..events import Event, EventBus, bus
 from ..providers import Provider, get_provider
+from ..providers.batch import BatchProvider
 from ..redaction import default_redactor
 from ..store.selection import open_resume_store
-from .agent import Agent, settle
+from .agent import Agent, check_hash_by, settle
 from .asking import Asker
+from .batching import BatchOptions
 from .recording import MutationLog, Op, replay_ops
 from .stats import Stats, StatsCollector
 from .streaming import Throttle
+from .userdata import USERDATA_NAME, UserData
 
 log = logging.getLogger("pllm_notebook")
 
-STRATEGIES = ("sync", "concurrent")
-HASH_BY = ("llm",)
+STRATEGIES = ("sync", "concurrent", "batch")
 
 
 class Orchestrator:
@@ -43,7 +45,7 @@ class Orchestrator:
         strategy: str = "sync",
         llm: str | None = None,
         log_level: int | str | None = None,
-        hash_by: Iterable[str] = ("llm",),
+        hash_by: Iterable[str] | None = ("llm",),
         ignore_cache: bool = False,
         semantic_cache: Any = None,
         max_concurrent: int = 20,
@@ -54,15 +56,16 @@ class Orchestrator:
         redact: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
         cache_url: str | None = None,
         max_bytes: int | None = None,
+        batch_size: int = 1000,
+        batch_wait_s: float | None = None,
+        batch_poll_s: float = 5.0,
     ) -> None:
         if strategy not in STRATEGIES:
             raise ConfigError(f"strategy must be one of {', '.join(STRATEGIES)}, not {strategy!r}")
-        hash_by = tuple(hash_by)
-        unknown = [h for h in hash_by if h not in HASH_BY]
-        if unknown:
-            raise ConfigError(f"hash_by takes {list(HASH_BY)}; {unknown} is not supported")
+        hash_by = ("llm",) if hash_by is None else check_hash_by(hash_by)
         if not isinstance(max_concurrent, int) or max_concurrent < 1:
             raise ConfigError(f"max_concurrent must be a positive int, not {max_concurrent!r}")
+        self.batch_options = _batch_options(batch_size, batch_wait_s, batch_poll_s)
         if log_level is not None:
             _configure_logging(log_level)
         self.directory = Path(directory).expanduser().resolve()
@@ -78,6 +81,11 @@ class Orchestrator:
             check_model(self.default_model)
         else:
             self.provider.check_ready()
+        if strategy == "batch" and not isinstance(self.provider, BatchProvider):
+            raise ConfigError(
+                f"provider {self.provider.name!r} has no batch API; use strategy='concurrent' with it, or a "
+                "provider that has one (openai, openai-chat, anthropic, google, multi, offline)"
+            )
         self.store = open_resume_store(self.directory, cache_url)
         if max_bytes is not None:
             if not hasattr(self.store, "keep_within"):
@@ -101,6 +109,8 @@ class Orchestrator:
         self._logs: list[MutationLog] = []
         self.asker = Asker(self)
         self._agents: dict[str, Agent] = {}
+        self._unnamed = 0
+        self.userdata = UserData()
         self._executor: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
         self._collector = StatsCollector(str(self.directory))
@@ -117,9 +127,31 @@ class Orchestrator:
     def __exit__(self, exc_type, exc, tb) -> None:
         self.close(resolve=exc_type is None)
 
-    def agent(self, name: str) -> Agent:
-        """The agent called ``name``, created on first use; the same object every time after."""
+    def agent(self, name: str | int | None = None, *, ask_params: Any = None) -> Agent:
+        """The agent called ``name``, created on first use; the same object (and conversation) every time after.
+
+        With no name (parallem's ``orch.agent()``), a fresh agent with an empty conversation, named
+        ``agent-1``, ``agent-2``, ... in the order this run creates them, so a re-run resumes each one.
+        An int name is the same as its string (``orch.agent(3)`` is ``orch.agent("3")``).
+        """
+        if ask_params is not None:
+            raise ConfigError(
+                "orch.agent(ask_params=...) is parallem's; pass llm=... and hash_by=... to each ask_llm, or "
+                "set the default model with resume_directory(..., llm=...)"
+            )
         with self._lock:
+            if name is None:
+                self._unnamed += 1
+                name = f"agent-{self._unnamed}"
+                while name in self._agents:
+                    name += "'"
+            elif isinstance(name, int) and not isinstance(name, bool):
+                name = str(name)
+            elif not isinstance(name, str) or not name:
+                raise ConfigError(
+                    f"an agent's name is a non-empty string or an int, not {name!r}: write orch.agent('writer'), "
+                    "or orch.agent() for a fresh, automatically named agent"
+                )
             agent = self._agents.get(name)
             if agent is None:
                 agent = self._agents[name] = Agent(self, name)
@@ -147,7 +179,9 @@ class Orchestrator:
 
     def replay(self, ops: list[Op]) -> None:
         """Apply stored mutations to this orchestrator's agents (created if needed)."""
-        replay_ops(ops, lambda name: self.agent(name).get_msg_state())
+        replay_ops(
+            ops, lambda name: self.userdata if name == USERDATA_NAME else self.agent(name).get_msg_state()
+        )
 
     @contextlib.contextmanager
     def scope(self, label: str, salt: Any = None) -> Iterator[None]:
@@ -209,6 +243,19 @@ class Orchestrator:
     def on_close(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` once this orchestrator has closed (a dashboard's final figures, say)."""
         self._on_close.append(callback)
+
+
+def _batch_options(size: Any, wait_s: Any, poll_s: Any) -> BatchOptions:
+    """``strategy="batch"`` settings, checked: a bad one names itself and what to write instead."""
+    if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+        raise ConfigError(f"batch_size must be a positive int (calls per batch job), not {size!r}")
+    if wait_s is not None and (not isinstance(wait_s, int | float) or wait_s < 0):
+        raise ConfigError(f"batch_wait_s must be None or seconds >= 0, not {wait_s!r}")
+    if not isinstance(poll_s, int | float) or poll_s <= 0:
+        raise ConfigError(
+            f"batch_poll_s must be seconds > 0 (first wait between status checks), not {poll_s!r}"
+        )
+    return BatchOptions(size=size, wait_s=wait_s, poll_s=float(poll_s), max_poll_s=max(60.0, float(poll_s)))
 
 
 def _configure_logging(level: int | str) -> None:

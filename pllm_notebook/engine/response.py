@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future
@@ -96,6 +97,14 @@ class LLMResponse:
     output_parsed = property(lambda self: self.resolve().output_parsed, doc="Structured output, if asked.")
     chunks = property(lambda self: self.resolve().chunks, doc="Streamed pieces, if streamed.")
     tool_calls = property(lambda self: self.resolve().tool_calls, doc="Function calls the model asked for.")
+
+    @property
+    def final_json(self) -> Any:
+        """The answer parsed as JSON (parallem's name), or None when it is not valid JSON."""
+        try:
+            return json.loads(self.final_answer)
+        except json.JSONDecodeError:
+            return None
 
     def __iter__(self) -> Iterator[str]:
         """The answer in pieces (see the class docstring); a stream cut off midway raises its error."""

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from types import ModuleType
 from typing import Any
 
 from .base import LLMRequest, Message, ProviderReply, StreamChunk
+from .batch import BatchItem, BatchProvider, BatchStatus, check_custom_ids
 from .content import image_b64, part_kind, part_text, tool_arguments, tool_call_part
 from .retry import Failure
 from .sdk_provider import SDKProvider, classify_openai_style, import_sdk, split_params
@@ -52,7 +53,7 @@ def anthropic_messages(request: LLMRequest) -> tuple[str | None, list[dict[str, 
     return ("\n\n".join(system) or None), messages
 
 
-class AnthropicProvider(SDKProvider):
+class AnthropicProvider(SDKProvider, BatchProvider):
     """Claude models through ``client.messages`` (``ANTHROPIC_API_KEY``); ``max_tokens`` defaults to 1024."""
 
     name = "anthropic"
@@ -71,9 +72,7 @@ class AnthropicProvider(SDKProvider):
         return classify_openai_style(self.sdk(), exc)
 
     def _kwargs(self, request: LLMRequest, method: Any) -> dict[str, Any]:
-        params = dict(request.params)
-        params.setdefault("max_tokens", DEFAULT_MAX_TOKENS)
-        kwargs = split_params(method, params)
+        kwargs = split_params(method, {"max_tokens": DEFAULT_MAX_TOKENS, **request.params})
         system, messages = anthropic_messages(request)
         kwargs.update(model=request.model, messages=messages)
         if system:
@@ -81,6 +80,50 @@ class AnthropicProvider(SDKProvider):
         if request.structured_output is not None:
             kwargs["output_format"] = request.structured_output
         return kwargs
+
+    # -- Message Batches: ``messages.batches`` create, retrieve, results (JSONL) --------------------
+
+    def batch_submit(self, requests: Sequence[tuple[str, LLMRequest]]) -> str:
+        check_custom_ids(requests)
+        entries = []
+        for custom_id, request in requests:
+            system, messages = anthropic_messages(request)
+            params = {"max_tokens": DEFAULT_MAX_TOKENS, **request.params, "model": request.model}
+            params["messages"] = messages
+            if system:
+                params["system"] = system
+            entries.append({"custom_id": custom_id, "params": params})
+        return self.retrying(lambda: self.client().messages.batches.create(requests=entries)).id
+
+    def batch_status(self, batch_id: str) -> BatchStatus:
+        job = self.retrying(lambda: self.client().messages.batches.retrieve(batch_id))
+        counts = job.request_counts
+        failed = counts.errored + counts.canceled + counts.expired
+        total = failed + counts.succeeded + counts.processing
+        return BatchStatus(
+            batch_id,
+            job.processing_status,
+            job.processing_status == "ended",
+            total,
+            total - counts.processing,
+            failed,
+        )
+
+    def batch_results(self, batch_id: str, requests: Mapping[str, LLMRequest]) -> dict[str, BatchItem]:
+        lines = self.retrying(lambda: list(self.client().messages.batches.results(batch_id)))
+        results: dict[str, BatchItem] = {}
+        for line in lines:
+            if line.custom_id not in requests:
+                continue
+            result = line.result
+            if result.type == "succeeded":
+                results[line.custom_id] = BatchItem(self._reply(result.message, requests[line.custom_id]))
+            elif result.type == "errored":
+                error = result.error.error
+                results[line.custom_id] = BatchItem(error=f"{error.type}: {error.message}")
+            else:
+                results[line.custom_id] = BatchItem(error=f"the request was {result.type} before it ran")
+        return results
 
     def _reply(self, message: Any, request: LLMRequest) -> ProviderReply:
         usage = message.usage

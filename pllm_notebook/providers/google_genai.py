@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from types import ModuleType
 from typing import Any
 
 from .base import LLMRequest, Message, ProviderReply, StreamChunk
+from .batch import BatchItem, BatchProvider, BatchStatus, check_custom_ids
 from .content import image_b64, part_kind, part_text, tool_arguments, tool_call_part
 from .retry import Failure
 from .sdk_provider import SDKProvider, import_sdk, status_failure
+
+GEMINI_FINISHED = ("JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED", "JOB_STATE_CANCELLED", "JOB_STATE_EXPIRED")
 
 
 def _parts(message: Message) -> list[dict[str, Any]]:
@@ -49,7 +52,7 @@ def gemini_contents(request: LLMRequest) -> tuple[str | None, list[dict[str, Any
     return ("\n\n".join(system) or None), contents
 
 
-class GoogleGenAIProvider(SDKProvider):
+class GoogleGenAIProvider(SDKProvider, BatchProvider):
     """Gemini models through ``client.models`` (``GOOGLE_API_KEY`` or ``GEMINI_API_KEY``)."""
 
     name = "google"
@@ -110,6 +113,49 @@ class GoogleGenAIProvider(SDKProvider):
             parsed=parsed,
             raw=raw,
         )
+
+    # -- batch mode: ``client.batches`` create (inlined requests), get; results come inlined -----------
+
+    def batch_submit(self, requests: Sequence[tuple[str, LLMRequest]]) -> str:
+        check_custom_ids(requests)
+        models = {r.model for _, r in requests}
+        if len(models) != 1:
+            raise ValueError(f"a Gemini batch job runs one model; got {sorted(models)}")
+        types = import_sdk("google.genai.types", "google")
+        inlined = [
+            types.InlinedRequest(
+                contents=gemini_contents(r)[1], config=self._config(r), metadata={"key": custom_id}
+            )
+            for custom_id, r in requests
+        ]
+        job = self.retrying(
+            lambda: self.client().batches.create(
+                model=models.pop(), src=inlined, config={"display_name": "pllm-notebook batch"}
+            )
+        )
+        return job.name
+
+    def batch_status(self, batch_id: str) -> BatchStatus:
+        job = self.retrying(lambda: self.client().batches.get(name=batch_id))
+        state = getattr(job.state, "value", str(job.state))
+        return BatchStatus(batch_id, state, state in GEMINI_FINISHED)
+
+    def batch_results(self, batch_id: str, requests: Mapping[str, LLMRequest]) -> dict[str, BatchItem]:
+        job = self.retrying(lambda: self.client().batches.get(name=batch_id))
+        answers = (job.dest.inlined_responses if job.dest else None) or []
+        order = list(requests)
+        results: dict[str, BatchItem] = {}
+        for index, answer in enumerate(answers):
+            custom_id = (answer.metadata or {}).get("key") or (order[index] if index < len(order) else None)
+            if custom_id not in requests:
+                continue
+            if answer.error is not None or answer.response is None:
+                error = answer.error
+                text = f"{error.code}: {error.message}" if error is not None else "no response"
+                results[custom_id] = BatchItem(error=text)
+            else:
+                results[custom_id] = BatchItem(self._reply(answer.response, requests[custom_id]))
+        return results
 
     def complete_once(self, request: LLMRequest) -> ProviderReply:
         _, contents = gemini_contents(request)

@@ -10,11 +10,12 @@ from __future__ import annotations
 import dataclasses
 import re
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from ..errors import ConfigError
 from .base import LLMRequest, Provider, ProviderReply, StreamChunk
+from .batch import BatchItem, BatchProvider, BatchStatus
 from .registry import get_provider, provider_names
 
 _PATTERNS = (
@@ -38,7 +39,7 @@ def route(model: str) -> tuple[str, str]:
     )
 
 
-class MultiProvider(Provider):
+class MultiProvider(Provider, BatchProvider):
     """Routes each request to a vendor adapter by its model name; adapters are built on first use.
 
     ``providers={"openai-compatible": {"base_url": ...}}`` gives options to one vendor; every other
@@ -94,3 +95,32 @@ class MultiProvider(Provider):
             if chunk.reply is not None:
                 chunk.reply.raw["provider"] = provider.name
             yield chunk
+
+    # -- batches go to the vendor of their model; the batch id says which (``anthropic:msgbatch_...``) ----
+
+    def _batch_vendor(self, name: str) -> BatchProvider:
+        provider = self.provider_for(name)
+        if not isinstance(provider, BatchProvider):
+            raise ConfigError(f"provider {name!r} has no batch API; use strategy='concurrent' for its models")
+        return provider
+
+    def batch_submit(self, requests: Sequence[tuple[str, LLMRequest]]) -> str:
+        names = {route(r.model)[0] for _, r in requests}
+        if len(names) != 1:
+            raise ValueError(f"one batch goes to one vendor; got {sorted(names)}")
+        name = names.pop()
+        routed = [(custom_id, self._target(r)[1]) for custom_id, r in requests]
+        return f"{name}:{self._batch_vendor(name).batch_submit(routed)}"
+
+    def batch_status(self, batch_id: str) -> BatchStatus:
+        name, _, inner = batch_id.partition(":")
+        return dataclasses.replace(self._batch_vendor(name).batch_status(inner), batch_id=batch_id)
+
+    def batch_results(self, batch_id: str, requests: Mapping[str, LLMRequest]) -> dict[str, BatchItem]:
+        name, _, inner = batch_id.partition(":")
+        routed = {custom_id: self._target(r)[1] for custom_id, r in requests.items()}
+        results = self._batch_vendor(name).batch_results(inner, routed)
+        for item in results.values():
+            if item.reply is not None:
+                item.reply.raw["provider"] = name
+        return results

@@ -3,6 +3,10 @@
 It is not a language model. It answers in the shape of one: a few sentences that depend on the prompt and
 on a random draw (so two live calls differ, as they would with a real model), after a configurable delay
 (``PLLM_OFFLINE_LATENCY`` seconds, default 1.0), with token counts in the usual ratio.
+
+Its batch mode simulates a vendor's batch API locally: a batch "finishes" ``batch_latency_s`` seconds
+(``PLLM_OFFLINE_BATCH_LATENCY``, default 3.0) after it was submitted, in any process (the time is in its id),
+and is then answered like single calls.
 """
 
 from __future__ import annotations
@@ -12,8 +16,11 @@ import os
 import random
 import re
 import time
+import uuid
+from collections.abc import Mapping, Sequence
 
 from .base import LLMRequest, Provider, ProviderReply
+from .batch import BatchItem, BatchProvider, BatchStatus, check_custom_ids
 
 _OPENERS = (
     "Here is a short answer.",
@@ -34,20 +41,43 @@ def _tokens(text: str) -> int:
     return max(1, round(len(re.findall(r"\w+|[^\w\s]", text)) * 1.1))
 
 
-class OfflineProvider(Provider):
+def _seconds(value: float | None, env: str, default: float) -> float:
+    return float(value if value is not None else os.environ.get(env, default))
+
+
+class OfflineProvider(Provider, BatchProvider):
     """Deterministic in shape, random in content, priced like a small hosted model."""
 
     name = "offline"
     default_model = "offline-small"
 
-    def __init__(self, latency_s: float | None = None, seed: int | None = None) -> None:
-        env = os.environ.get("PLLM_OFFLINE_LATENCY")
-        self.latency_s = float(latency_s if latency_s is not None else (env if env is not None else 1.0))
+    def __init__(
+        self, latency_s: float | None = None, seed: int | None = None, batch_latency_s: float | None = None
+    ) -> None:
+        self.latency_s = _seconds(latency_s, "PLLM_OFFLINE_LATENCY", 1.0)
+        self.batch_latency_s = _seconds(batch_latency_s, "PLLM_OFFLINE_BATCH_LATENCY", 3.0)
         self._random = random.Random(seed)
+
+    def batch_submit(self, requests: Sequence[tuple[str, LLMRequest]]) -> str:
+        check_custom_ids(requests)
+        ready_ms = int((time.time() + self.batch_latency_s) * 1000)
+        return f"offline-batch-{ready_ms}-{uuid.uuid4().hex[:8]}"
+
+    def batch_status(self, batch_id: str) -> BatchStatus:
+        ready = int(batch_id.split("-")[2]) / 1000
+        finished = time.time() >= ready
+        return BatchStatus(batch_id, "ended" if finished else "in_progress", finished)
+
+    def batch_results(self, batch_id: str, requests: Mapping[str, LLMRequest]) -> dict[str, BatchItem]:
+        return {custom_id: BatchItem(self.answer(request)) for custom_id, request in requests.items()}
 
     def complete(self, request: LLMRequest) -> ProviderReply:
         if self.latency_s > 0:
             time.sleep(self.latency_s)
+        return self.answer(request)
+
+    def answer(self, request: LLMRequest) -> ProviderReply:
+        """The simulated answer, at once."""
         prompt = request.last_user_text
         words = re.findall(r"[A-Za-z][A-Za-z'-]{3,}", prompt)
         topic = " ".join(words[:6]) or "the question"

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from .base import LLMRequest, ProviderReply, StreamChunk
+from .batch_openai import OpenAIBatch
 from .content import image_data_url, part_kind, part_text, tool_call_part
 from .openai_client import OpenAIClientProvider
 from .sdk_provider import split_params
@@ -58,10 +59,11 @@ def chat_messages(request: LLMRequest) -> list[dict[str, Any]]:
     return messages
 
 
-class OpenAIChatProvider(OpenAIClientProvider):
+class OpenAIChatProvider(OpenAIClientProvider, OpenAIBatch):
     """OpenAI models through ``client.chat.completions`` (``OPENAI_API_KEY``)."""
 
     name = "openai-chat"
+    batch_endpoint = "/v1/chat/completions"
 
     def _kwargs(self, request: LLMRequest, method: Any) -> dict[str, Any]:
         kwargs = split_params(method, request.params)
@@ -69,6 +71,12 @@ class OpenAIChatProvider(OpenAIClientProvider):
         if request.structured_output is not None:
             kwargs["response_format"] = request.structured_output
         return kwargs
+
+    def batch_body(self, request: LLMRequest) -> dict[str, Any]:
+        return {**request.params, "model": request.model, "messages": chat_messages(request)}
+
+    def batch_reply(self, body: dict[str, Any], request: LLMRequest) -> ProviderReply:
+        return self._reply(self.sdk().types.chat.ChatCompletion.construct(**body), request)
 
     def _reply(self, completion: Any, request: LLMRequest) -> ProviderReply:
         usage = completion.usage

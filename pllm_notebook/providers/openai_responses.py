@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from .base import LLMRequest, ProviderReply, StreamChunk
+from .batch_openai import OpenAIBatch
 from .content import image_data_url, part_kind, part_text, tool_call_part
 from .openai_client import OpenAIClientProvider
 from .sdk_provider import split_params
@@ -56,22 +57,34 @@ def responses_input(request: LLMRequest) -> list[dict[str, Any]]:
     return items
 
 
-class OpenAIResponsesProvider(OpenAIClientProvider):
+class OpenAIResponsesProvider(OpenAIClientProvider, OpenAIBatch):
     """OpenAI models through ``client.responses`` (``OPENAI_API_KEY``)."""
 
     name = "openai"
 
-    def _kwargs(self, request: LLMRequest, method: Any) -> dict[str, Any]:
+    def _params(self, request: LLMRequest) -> dict[str, Any]:
         params = dict(request.params)
         if "max_tokens" in params:
             params["max_output_tokens"] = params.pop("max_tokens")
-        kwargs = split_params(method, params)
+        return params
+
+    def _kwargs(self, request: LLMRequest, method: Any) -> dict[str, Any]:
+        kwargs = split_params(method, self._params(request))
         kwargs.update(model=request.model, input=responses_input(request))
         if request.instructions:
             kwargs["instructions"] = request.instructions
         if request.structured_output is not None:
             kwargs["text_format"] = request.structured_output
         return kwargs
+
+    def batch_body(self, request: LLMRequest) -> dict[str, Any]:
+        body = {**self._params(request), "model": request.model, "input": responses_input(request)}
+        if request.instructions:
+            body["instructions"] = request.instructions
+        return body
+
+    def batch_reply(self, body: dict[str, Any], request: LLMRequest) -> ProviderReply:
+        return self._reply(self.sdk().types.responses.Response.construct(**body), request)
 
     def _reply(self, response: Any, request: LLMRequest) -> ProviderReply:
         usage = response.usage

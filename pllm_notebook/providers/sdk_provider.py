@@ -145,10 +145,12 @@ class SDKProvider(Provider):
             )
         return failure
 
+    def retrying(self, call: Callable[[], Any]) -> Any:
+        """``call()`` under this provider's retry policy, its SDK errors turned into ``ProviderError``."""
+        return call_with_retry(call, self.retry, self._safe_classify, self.name)
+
     def complete(self, request: LLMRequest) -> ProviderReply:
-        return call_with_retry(
-            lambda: self.complete_once(request), self.retry, self._safe_classify, self.name
-        )
+        return self.retrying(lambda: self.complete_once(request))
 
     def stream(self, request: LLMRequest) -> Iterator[StreamChunk]:
         """Yield text pieces as they arrive, then a final chunk whose reply holds them all."""

@@ -3,10 +3,11 @@
 from .blobs import BlobStore
 from .database import DB_FILENAME, Database
 from .migrations import SCHEMA_VERSION
-from .records import CallRecord, MemoRecord
+from .records import BatchEntry, CallRecord, MemoRecord
 from .resume_store import ResumeStore
 
 __all__ = [
+    "BatchEntry",
     "BlobStore",
     "CallRecord",
     "Database",

@@ -104,13 +104,33 @@ def _v3_activity(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE TABLE activity (seq BIGINT NOT NULL, ts DOUBLE, kind VARCHAR, event JSON)")
 
 
-def _v4_last_replayed(con: duckdb.DuckDBPyConnection) -> None:
+def _batch_requests(con: duckdb.DuckDBPyConnection) -> None:
+    """Requests waiting in a vendor's batch job (``strategy="batch"``), so a re-run resumes the job.
+
+    Idempotent (``IF NOT EXISTS``) and named without a number, so it can move to any place in the list."""
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS batch_requests (
+            batch_id VARCHAR NOT NULL,
+            provider VARCHAR,
+            model VARCHAR,
+            custom_id VARCHAR NOT NULL,
+            resume_key VARCHAR NOT NULL,
+            created DOUBLE
+        )
+        """
+    )
+
+
+def _last_replayed(con: duckdb.DuckDBPyConnection) -> None:
     """When each memo entry was last replayed (NULL: never since it was stored), so a size budget and
-    ``pllm-notebook gc`` can drop what nobody uses first. Existing rows keep everything they had."""
-    con.execute("ALTER TABLE memos ADD COLUMN last_replayed DOUBLE")
+    ``pllm-notebook gc`` can drop what nobody uses first. Existing rows keep everything they had.
+
+    Idempotent and named without a number, like ``_batch_requests``."""
+    con.execute("ALTER TABLE memos ADD COLUMN IF NOT EXISTS last_replayed DOUBLE")
 
 
-MIGRATIONS: list[Migration] = [_v1_core, _v2_cache, _v3_activity, _v4_last_replayed]
+MIGRATIONS: list[Migration] = [_v1_core, _v2_cache, _v3_activity, _batch_requests, _last_replayed]
 """``MIGRATIONS[i]`` moves a file from version ``i`` to ``i + 1``."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

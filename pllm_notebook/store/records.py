@@ -43,3 +43,19 @@ class MemoRecord:
     duration_s: float = 0.0
     created: float = field(default_factory=time.time)
     mac: str | None = None
+
+
+@dataclass(frozen=True)
+class BatchEntry:
+    """One request sent in a vendor's batch job whose answer has not been collected yet.
+
+    Kept so that a run stopped while the job was running picks up the same job when it runs again,
+    instead of submitting (and paying for) the request a second time.
+    """
+
+    batch_id: str
+    provider: str
+    model: str
+    custom_id: str
+    resume_key: str
+    created: float = field(default_factory=time.time)

@@ -19,12 +19,13 @@ import hashlib
 import json
 import logging
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, IntegrityError, StoreError
 from .integrity import MemoSigner
-from .records import CallRecord, MemoRecord
+from .records import BatchEntry, CallRecord, MemoRecord
 from .resume_store import ResumeStore
 
 __all__ = ["RedisResumeStore", "RedisBlobStore"]
@@ -272,6 +273,29 @@ class RedisResumeStore(ResumeStore):
             pipe.execute()
         except _redis_errors() as exc:
             raise StoreError(f"deleting memo {key} from {self.where} failed: {exc}") from exc
+
+    def batch_entries(self) -> dict[str, BatchEntry]:
+        """Requests sent in batch jobs whose answers were not collected yet, by resume key."""
+        try:
+            rows = self._client.hgetall(self._key("batches"))
+        except _redis_errors() as exc:
+            raise StoreError(f"reading batch jobs from {self.where} failed: {exc}") from exc
+        return {key.decode(): BatchEntry(**json.loads(value)) for key, value in rows.items()}
+
+    def put_batch_entries(self, entries: Sequence[BatchEntry]) -> None:
+        """Record a submitted batch job's requests."""
+        mapping = {e.resume_key: json.dumps(dataclasses.asdict(e)) for e in entries}
+        try:
+            self._client.hset(self._key("batches"), mapping=mapping)
+        except _redis_errors() as exc:
+            raise StoreError(f"recording batch jobs in {self.where} failed: {exc}") from exc
+
+    def drop_batch_entries(self, resume_keys: Sequence[str]) -> None:
+        """Forget batch requests whose answers were collected or failed."""
+        try:
+            self._client.hdel(self._key("batches"), *resume_keys)
+        except _redis_errors() as exc:
+            log.warning("pllm_notebook could not forget collected batch requests in %s: %s", self.where, exc)
 
     def flush(self, timeout: float | None = None) -> bool:
         """Try once more to write calls Redis could not take; True when nothing is left unsaved."""

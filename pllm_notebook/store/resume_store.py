@@ -27,7 +27,7 @@ from ..redaction import redact
 from .blobs import BlobStore
 from .database import NO_GENERATION, Database
 from .integrity import MemoSigner
-from .records import CallRecord, MemoRecord
+from .records import BatchEntry, CallRecord, MemoRecord
 
 log = logging.getLogger("pllm_notebook")
 
@@ -355,6 +355,36 @@ class ResumeStore:
             )
 
         self._submit(op, wait=True)
+
+    # -- requests waiting in vendor batch jobs ------------------------------------------------------
+
+    def batch_entries(self) -> dict[str, BatchEntry]:
+        """Requests sent in batch jobs whose answers were not collected yet, by resume key (read from disk)."""
+        with self.db.connect() as con:
+            rows = con.execute(
+                "SELECT batch_id, provider, model, custom_id, resume_key, created FROM batch_requests"
+            ).fetchall()
+        return {row[4]: BatchEntry(*row) for row in rows}
+
+    def put_batch_entries(self, entries: Sequence[BatchEntry]) -> None:
+        """Record a submitted batch job's requests; returns once they are on disk."""
+
+        def op(con: Any) -> None:
+            con.executemany(
+                "INSERT INTO batch_requests VALUES (?, ?, ?, ?, ?, ?)",
+                [[e.batch_id, e.provider, e.model, e.custom_id, e.resume_key, e.created] for e in entries],
+            )
+
+        self._submit(op, wait=True)
+
+    def drop_batch_entries(self, resume_keys: Sequence[str]) -> None:
+        """Forget batch requests whose answers were collected (stored as calls) or failed (asked again)."""
+        keys = list(resume_keys)
+
+        def op(con: Any) -> None:
+            con.execute("DELETE FROM batch_requests WHERE list_contains(?, resume_key)", [keys])
+
+        self._submit(op, wait=False)
 
     # -- activity log ------------------------------------------------------------------------------
 

@@ -40,14 +40,38 @@ def _commands(client, name: str) -> int:
 
 def test_recallm_constructor_shape(redis_server):
     async_client = redis.asyncio.Redis.from_url(redis_server.url)
-    storage = RedisStorage(async_client)
-    with pytest.raises(ConfigError, match="sync_client=redis.Redis"):
-        storage.namespace_sizes()
-    assert asyncio.run(storage.anamespace_size("default")) == 0
+    with pytest.raises(ConfigError, match="sync_client=redis.Redis"):  # only an async client, in sync code
+        RedisStorage(async_client)
     both = RedisStorage(async_client, redis_server.client())
     assert both.namespace_sizes() == {}
     with pytest.raises(ConfigError, match="not a Redis URL"):
         RedisStorage.from_url("http://example.com")
+
+
+def test_an_async_client_alone_works_in_async_code(redis_server):
+    """recallm's "async-only, most common" set-up: RedisStorage(client=async_client) inside an event loop."""
+    live = []
+
+    async def llm(**kwargs):
+        live.append(kwargs)
+        return {"choices": [{"message": {"content": "Paris"}}]}
+
+    async def main():
+        storage = RedisStorage(client=redis.asyncio.Redis.from_url(redis_server.url))
+        cache = SemanticCache(
+            storage=storage, config=CacheConfig(cache_timeout_seconds=5), embedder=HashEmbedder()
+        )
+        cached = cache.wrap(llm)
+        request = {
+            "model": "m",
+            "messages": [{"role": "user", "content": "Capital of France?"}],
+            "cache_context": {},
+        }
+        return await cached(**request), await cached(**request), cache.stats()
+
+    first, second, stats = asyncio.run(main())
+    assert first == second and len(live) == 1
+    assert (stats.hits, stats.misses, stats.errors) == (1, 1, 0)
 
 
 def test_a_client_follows_another_incrementally(redis_server):

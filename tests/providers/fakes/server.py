@@ -2,7 +2,8 @@
 
 Behaviour is scripted per test: ``server.script`` is a list of actions used one per request (an int is an
 HTTP error status, ``(status, message)`` an error with that message, ``"cut"`` cuts a stream off midway), ``server.latency_s`` delays every answer, and
-``server.reply_text(body, n)`` decides the answer text. The wire formats live in ``wire.py``.
+``server.reply_text(body, n)`` decides the answer text. The wire formats live in ``wire.py``; the batch
+APIs (``server.batches``: jobs, files, how long a job runs, ``hold``) in ``batches.py``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from . import wire
+from .batches import FakeBatches
 
 
 @dataclass
@@ -43,6 +45,7 @@ class FakeServer:
     script: list[Any] = field(default_factory=list)
     reply_text: Callable[[str, int], str] = default_text
     seen: list[Seen] = field(default_factory=list)
+    batches: FakeBatches = field(default_factory=FakeBatches)
     lock: threading.Lock = field(default_factory=threading.Lock)
     httpd: ThreadingHTTPServer | None = None
 
@@ -60,6 +63,11 @@ class FakeServer:
     def count(self) -> int:
         with self.lock:
             return len(self.seen)
+
+    def requests_to(self, method: str, marker: str) -> int:
+        """How many ``method`` requests went to a path containing ``marker``."""
+        with self.lock:
+            return sum(1 for s in self.seen if s.method == method and marker in s.path)
 
     def next_action(self, seen: Seen) -> tuple[Any, int]:
         with self.lock:
@@ -87,23 +95,73 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
-    def do_GET(self) -> None:
-        self._json(404, {"error": {"message": "not found"}})
-
-    def do_POST(self) -> None:
-        length = int(self.headers.get("content-length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        body = json.loads(raw or b"{}")
-        url = urlsplit(self.path)
-        seen = Seen("POST", url.path, {k.lower(): v for k, v in self.headers.items()}, body)
-        action, n = self.fake.next_action(seen)
-        if self.fake.latency_s:
-            time.sleep(self.fake.latency_s)
+    def _scripted_error(self, action: Any) -> bool:
+        """Answer with the scripted error, if ``action`` is one."""
         if isinstance(action, tuple) or (isinstance(action, int) and action >= 400):
             status, payload = wire.error(
                 self.fake.protocol, *(action if isinstance(action, tuple) else (action,))
             )
             self._json(status, payload, extra={"retry-after": "0"} if status == 429 else None)
+            return True
+        return False
+
+    def do_GET(self) -> None:
+        url = urlsplit(self.path)
+        seen = Seen("GET", url.path, {k.lower(): v for k, v in self.headers.items()}, {})
+        action, _ = self.fake.next_action(seen)
+        if self._scripted_error(action):
+            return
+        batches, text, path = self.fake.batches, self.fake.reply_text, url.path
+        root = f"http://127.0.0.1:{self.fake.port}"
+        try:
+            if self.fake.protocol == "google" and "/batches/" in path:
+                self._json(200, batches.gemini_batch("batches/" + path.rsplit("/", 1)[1], text))
+            elif path.startswith("/v1/files/") and path.endswith("/content"):
+                self._bytes(batches.files[path.split("/")[3]])
+            elif path.startswith("/v1/batches/"):
+                self._json(200, batches.openai_batch(path.rsplit("/", 1)[1], text))
+            elif path.startswith("/v1/messages/batches/") and path.endswith("/results"):
+                self._bytes(batches.anthropic_results(path.split("/")[4], text))
+            elif path.startswith("/v1/messages/batches/"):
+                self._json(200, batches.anthropic_batch(path.rsplit("/", 1)[1], root))
+            else:
+                self._json(*wire.error(self.fake.protocol, 404, f"no route {path}"))
+        except KeyError as exc:
+            self._json(*wire.error(self.fake.protocol, 404, f"no such batch or file {exc}"))
+
+    def _batch_create(self, path: str, raw: bytes) -> bool:
+        """Answer a batch or file creation; False if ``path`` is not one."""
+        batches = self.fake.batches
+        if path == "/v1/files":
+            answer = batches.openai_upload(self.headers["content-type"], raw)
+        elif path == "/v1/batches":
+            answer = batches.openai_create(json.loads(raw))
+        elif path == "/v1/messages/batches":
+            answer = batches.anthropic_create(json.loads(raw))
+        elif path.endswith(":batchGenerateContent"):
+            answer = batches.gemini_create(path.rsplit("/", 1)[1].split(":")[0], json.loads(raw))
+        else:
+            return False
+        self._json(200, answer)
+        return True
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("content-length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        url = urlsplit(self.path)
+        is_file = url.path == "/v1/files"
+        body = {} if is_file else json.loads(raw or b"{}")
+        seen = Seen("POST", url.path, {k.lower(): v for k, v in self.headers.items()}, body)
+        action, n = self.fake.next_action(seen)
+        if self.fake.latency_s:
+            time.sleep(self.fake.latency_s)
+        if self._scripted_error(action):
+            return
+        try:
+            if self._batch_create(url.path, raw):
+                return
+        except (KeyError, ValueError) as exc:
+            self._json(*wire.error(self.fake.protocol, 400, f"bad batch request: {exc}"))
             return
         streaming = body.get("stream") is True or ":streamGenerateContent" in url.path
         model = wire.model_of(self.fake.protocol, body, url.path)
@@ -132,6 +190,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("content-length", str(len(data)))
         for key, value in (extra or {}).items():
             self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _bytes(self, data: bytes) -> None:
+        self.send_response(200)
+        self.send_header("content-type", "application/octet-stream")
+        self.send_header("content-length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
 

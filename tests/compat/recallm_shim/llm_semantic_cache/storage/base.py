@@ -1,0 +1,1 @@
+from recallm import CacheEntry, SearchResult, StorageBackend  # noqa: F401

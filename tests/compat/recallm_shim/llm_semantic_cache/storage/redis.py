@@ -1,0 +1,1 @@
+from pllm_notebook.cache import RedisStorage  # noqa: F401
