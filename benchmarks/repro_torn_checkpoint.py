@@ -67,7 +67,7 @@ def plain_loop():
     while True:
         con = duckdb.connect(path)
         n = rnd.randint(1, 50)
-        con.execute("INSERT INTO vecs SELECT nextval('seq'), 'x', list_transform(range(384), i -> random()::FLOAT) FROM range(?)", [n])
+        con.execute("INSERT INTO vecs SELECT nextval('seq'), 'x', list_transform(range(384), lambda i: random()::FLOAT) FROM range(?)", [n])
         con.close()
 
 def ours_loop(who):
@@ -93,7 +93,7 @@ def ours_loop(who):
                     con.execute("DELETE FROM activity WHERE seq < (SELECT max(seq) - 5000 FROM activity)")
             else:  # the semantic cache: entries with vectors
                 n = rnd.randint(1, 50)
-                con.execute("INSERT INTO vecs SELECT nextval('seq'), 'x', list_transform(range(384), i -> random()::FLOAT) FROM range(?)", [n])
+                con.execute("INSERT INTO vecs SELECT nextval('seq'), 'x', list_transform(range(384), lambda i: random()::FLOAT) FROM range(?)", [n])
             con.execute("COMMIT")
             con.close()
         finally:

@@ -35,8 +35,9 @@ DB_FILENAME = "pllm.duckdb"
 NO_GENERATION = (0, 0, 0)
 """The stamp of a directory nobody has written to (or that was emptied)."""
 LOCK_TIMEOUT_S = float(os.environ.get("PLLM_LOCK_TIMEOUT", "120"))
-COMPACT_WAL_BYTES = int(os.environ.get("PLLM_COMPACT_WAL_BYTES", str(16 * 1024 * 1024)))
-"""A commit that leaves the WAL larger than this compacts the file (each open replays the whole WAL)."""
+COMPACT_WAL_BYTES = int(os.environ.get("PLLM_COMPACT_WAL_BYTES", str(1024 * 1024)))
+"""A commit that leaves the WAL larger than this, and than an eighth of the file, compacts: each open
+replays the whole WAL, and each compaction copies the whole file (``benchmarks/bench_compaction.py``)."""
 WAL_ONLY = {"checkpoint_threshold": "1000TB", "auto_checkpoint_skip_wal_threshold": str(2**62)}
 """DuckDB settings under which no commit checkpoints (a big one otherwise skips the WAL and does)."""
 
@@ -214,7 +215,7 @@ class Database:
 
         A commit bumps the generation file so other processes see the change; ``last_commit`` then holds
         the stamps just before and just after it (read under the lock), so the writer can tell whether
-        anyone else wrote in between. A commit that leaves the WAL over ``COMPACT_WAL_BYTES`` compacts.
+        anyone else wrote in between. A commit that leaves the WAL too long compacts (``COMPACT_WAL_BYTES``).
         """
         duckdb = _duckdb()
         with self.locked():
@@ -232,7 +233,8 @@ class Database:
                     raise
                 self._bump_generation()
                 self.last_commit = (before, self.generation())
-            if self.wal_bytes() > COMPACT_WAL_BYTES:
+            wal = self.wal_bytes()
+            if wal > COMPACT_WAL_BYTES and wal > self.disk_bytes() // 8:
                 self._compact_after_commit()
 
     # -- compaction ------------------------------------------------------------------------------
