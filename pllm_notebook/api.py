@@ -18,6 +18,7 @@ from .store.selection import shared_url
 _default: Orchestrator | None = None
 _default_options: dict[str, Any] = {"directory": ".pllm", "provider": "offline"}
 _default_lock = threading.Lock()
+_cell_label = ""
 
 
 def _build_cache(directory: str | os.PathLike[str], semantic_cache: Any, cache_url: str | None) -> Any:
@@ -123,14 +124,21 @@ def resume_directory(
 
 
 def configure(**options: Any) -> Orchestrator:
-    """Replace the default orchestrator (``directory=``, ``provider=``, and any ``resume_directory`` option)."""
+    """Replace the default orchestrator (``directory=``, ``provider=``, and any ``resume_directory`` option).
+
+    Conversations already obtained follow the new settings when the resume directory stays the same; after
+    a change of directory, asking through one raises an error that says to get it again.
+    """
     global _default
     with _default_lock:
         _default_options.update(options)
         old, _default = _default, None
     if old is not None:
         old.close()
-    return default_orchestrator()
+    new = default_orchestrator()
+    if old is not None and old.directory == new.directory:
+        new.adopt(old)
+    return new
 
 
 def default_orchestrator() -> Orchestrator:
@@ -140,7 +148,17 @@ def default_orchestrator() -> Orchestrator:
         if _default is None:
             options = dict(_default_options)
             _default = resume_directory(options.pop("directory"), **options)
+            _default.cell_label = _cell_label
         return _default
+
+
+def set_cell_label(label: str) -> None:
+    """Name the notebook cell running now on the default orchestrator's calls (see ``Orchestrator.cell_label``)."""
+    global _cell_label
+    with _default_lock:
+        _cell_label = label
+        if _default is not None:
+            _default.cell_label = label
 
 
 def default_options() -> dict[str, Any]:

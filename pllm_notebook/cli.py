@@ -17,6 +17,19 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "info": ("pllm_notebook.store.info", "summarise what a resume directory holds"),
     "gc": ("pllm_notebook.store.gc", "drop entries no cell uses any more and shrink a resume directory"),
 }
+COMMANDS.update(
+    {
+        "export": ("pllm_notebook.notebook.export", "write a notebook's stored results as a signed bundle"),
+        "import": (
+            "pllm_notebook.store.bundle_import",
+            "verify a signed bundle and merge it into a resume directory",
+        ),
+        "trust": (
+            "pllm_notebook.store.signing",
+            "trust a bundle signer (its entries may unpickle), or list signers",
+        ),
+    }
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -27,6 +27,18 @@ class IntegrityError(StoreError):
     """A stored entry failed its integrity check and was not loaded."""
 
 
+class BundleError(StoreError):
+    """A shared bundle failed verification (or cannot be written); the message says which part."""
+
+
+class SignatureError(BundleError):
+    """A bundle's Ed25519 signature does not match its manifest."""
+
+
+class UntrustedEntryError(PllmError):
+    """A stored run needs to unpickle a value, its signer is not trusted, and the cell cannot run live."""
+
+
 class ProviderError(PllmError):
     """An LLM provider failed; the provider's own message is kept in the text."""
 

@@ -14,11 +14,12 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ProviderError
+from ..errors import ConfigError, MissingAPIKeyError, ProviderError
 from ..events import LLMCallFinished, LLMCallStarted, snippet
 from ..hashing import stable_hash
 from ..providers import LLMRequest, Message, Provider, ProviderReply, cost_usd
 from ..providers.content import image_part, is_pil_image
+from ..providers.keys import live_call_needs_key
 from ..store import CallRecord
 from .batching import BatchQueue
 from .recording import record_extras, response_from_record
@@ -93,6 +94,8 @@ class _Job:
     request: LLMRequest
     cache_args: dict[str, Any]
     feed: ChunkFeed | None
+    cell: str = ""
+    """The notebook cell that asked (``Orchestrator.cell_label`` when the call was made)."""
 
 
 class Asker:
@@ -138,6 +141,12 @@ class Asker:
     ) -> LLMResponse:
         """Ask with the agent's conversation, or with ``conversation`` (a list the answer is appended to)."""
         orch = self.orch
+        if orch.closed:
+            raise ConfigError(
+                f"conversation {agent.name!r} belongs to an orchestrator that was closed (the notebook's "
+                f"resume directory changed with %pllm_config or pllm.configure); get it again with "
+                f"pllm.agent({agent.name!r})"
+            )
         state = agent.get_msg_state() if conversation is None else conversation
         cache_args = {k: kwargs.pop(k) for k in _CACHE_KWARGS if k in kwargs}
         pace = float(kwargs.pop("replay_pace", None) or orch.replay_pace)
@@ -146,6 +155,16 @@ class Asker:
         model = llm or orch.default_model
         request = build_request(state.copy(), model, instructions, kwargs)
         key, occurrence = self.resume_key(agent, request, (agent.active_salt(), salt), hash_by)
+        agent.get_msg_state().note_call(
+            orch.redact(
+                {
+                    "provider": orch.provider.name,
+                    "model": model,
+                    "default": llm is None,
+                    "params": request.canonical()["params"],
+                }
+            )
+        )
         label = agent.active_label()
         if not orch.ignore_cache:
             record = orch.store.call_for_resume_key(key)
@@ -172,7 +191,7 @@ class Asker:
                 return response
         call_id = uuid.uuid4().hex
         feed = ChunkFeed() if request.stream else None
-        job = _Job(agent, label, call_id, key, occurrence, request, cache_args, feed)
+        job = _Job(agent, label, call_id, key, occurrence, request, cache_args, feed, orch.cell_label)
         batched = orch.strategy == "batch" and feed is None and request.structured_output is None
         if orch.strategy != "sync" or feed is not None:
             future: Future = self.batches().add(job) if batched else orch.executor().submit(self._call, job)
@@ -220,7 +239,12 @@ class Asker:
             if found is not None:
                 data, extra = found
             else:
-                reply = self._fetch(orch.provider, job.request, job.feed)
+                try:
+                    reply = self._fetch(orch.provider, job.request, job.feed)
+                except MissingAPIKeyError as exc:
+                    raise live_call_needs_key(
+                        exc, job.label or job.cell, job.request.last_user_text
+                    ) from None
                 latency = time.perf_counter() - start
                 data = self.live_data(reply, job.request, latency)
                 extra = {"source": "live"}
@@ -289,6 +313,8 @@ class Asker:
         """Log an answered call under its resume key and report it."""
         orch = self.orch
         extra.update(record_extras(data))
+        if job.cell:
+            extra["cell"] = job.cell  # which notebook cell made it, for `pllm-notebook export`
         orch.store.put_call(
             CallRecord(
                 call_id=job.call_id,

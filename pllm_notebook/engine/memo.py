@@ -5,14 +5,13 @@ from __future__ import annotations
 import logging
 import time
 import warnings
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from ..errors import IntegrityError, StoreError
 from ..events import MemoHit, MemoMiss, MemoSkipped, MemoStored
-from ..hashing import hash_prefix, stable_hash_after
 from ..store import MemoRecord
 from .block_source import block_identity
+from .memo_core import RunWatch, lookup, machinery_folders, memo_key
 from .recording import MutationLog, call_ids, decode_ops, encode_ops
 
 if TYPE_CHECKING:
@@ -21,35 +20,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("pllm_notebook")
 
 
-@lru_cache(maxsize=4096)
-def _block_key_prefix(agent: str, source: str, salt: str) -> bytes:
-    """The fixed part of a block's key, encoded once per block, agent and salt (a hit hashes the rest)."""
-    return hash_prefix("block", agent, source, salt)
-
-
 class _Replayed(Exception):
     """Raised by ``begin()`` on a hit to skip the rest of the block; swallowed by ``__exit__``."""
-
-
-def miss_reason(inputs: dict[str, Any], previous: MemoRecord | None) -> str:
-    """Why a key missed, comparing its parts with the newest entry of the same block or cell."""
-    if previous is None:
-        return "new"
-    old = previous.inputs
-    changed = []
-    for part in ("source", "salt", "state"):
-        if inputs.get(part) != old.get(part):
-            changed.append(
-                {"source": "source changed", "salt": "salt changed", "state": "conversation changed"}[part]
-            )
-    new_in, old_in = inputs.get("inputs", {}), old.get("inputs", {})
-    changed += [
-        f"input {name!r} changed"
-        for name in sorted(new_in)
-        if name in old_in and new_in[name] != old_in[name]
-    ]
-    changed += [f"new input {name!r}" for name in sorted(set(new_in) - set(old_in))]
-    return ", ".join(changed) or "not stored (an earlier run failed or was not saved)"
 
 
 def replay_summary(record: MemoRecord, store) -> tuple[list, int, int, float, float]:
@@ -84,6 +56,8 @@ class Memo:
         self._log: MutationLog | None = None
         self._started = 0.0
         self._inputs: dict[str, Any] = {}
+        self._watch: RunWatch | None = None
+        self._watching: Any = None
 
     def __enter__(self) -> Memo:
         self.agent._memo_stack.append(self)
@@ -96,9 +70,9 @@ class Memo:
         orch = self.agent.orchestrator
         state = self.agent.get_msg_state()
         self._inputs = {"source": self.source_hash, "salt": repr(self.salt), "state": state.state_hash()}
-        prefix = _block_key_prefix(self.agent.name, self._inputs["source"], self._inputs["salt"])
-        self.key = stable_hash_after(prefix, self._inputs["state"])
-        record = None if orch.ignore_cache else orch.store.memo(self.key)
+        self.key = memo_key("block", self._inputs, self.agent.name)
+        found = None if orch.ignore_cache else lookup(orch, self.key, "block", self.label, self._inputs)
+        record = found.record if found is not None else None
         unreadable = ""
         if record is not None:
             started = time.perf_counter()
@@ -123,16 +97,15 @@ class Memo:
             )
             raise _Replayed(self.key)
         self.hit = False
-        reason = (
-            "forced (ignore_cache)"
-            if orch.ignore_cache
-            else unreadable or miss_reason(self._inputs, orch.store.latest_memo(self.label, "block"))
-        )
+        reason = "forced (ignore_cache)" if found is None else unreadable or found.reason
         log.info("memo miss for %s: %s", self.label, reason)
         orch.emit(MemoMiss(key=self.key, label=self.label, agent=self.agent.name, reason=reason))
         self._log = MutationLog()
         state._attach(self._log)
         orch.userdata._attach(self._log)
+        self._watch = RunWatch(self._log, ignore=machinery_folders(orch))
+        self._watching = self._watch.watching()
+        self._watching.__enter__()
         self._started = time.perf_counter()
 
     def __exit__(self, exc_type, exc, tb) -> bool:
@@ -152,6 +125,7 @@ class Memo:
         orch = self.agent.orchestrator
         self.agent.get_msg_state()._detach(log_)
         orch.userdata._detach(log_)
+        self._watching.__exit__(None, None, None)
         if exc_type is not None:
             orch.emit(
                 MemoSkipped(
@@ -179,7 +153,7 @@ class Memo:
                 label=self.label,
                 agent=self.agent.name,
                 inputs=self._inputs,
-                payload={"ops": encode_ops(log_, orch.store)},
+                payload={"ops": encode_ops(log_, orch.store), "depends": self._watch.dependencies()},
                 duration_s=time.perf_counter() - self._started,
             )
             orch.store.put_memo(record)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 from collections.abc import Iterable, Iterator
@@ -52,6 +53,11 @@ class MessageState:
             del self._chain[valid_prefix + 1 :]
         for log in self._logs:
             log.add(self, op, *args)
+
+    def note_call(self, settings: dict[str, Any]) -> None:
+        """Tell the recording logs the model settings of a call this conversation made (for the memo key)."""
+        for log in self._logs:
+            log.calls.append(settings)
 
     def _apply(self, op: str, args: tuple[Any, ...]) -> None:
         """Replay one stored mutation (recording it too, should a block be recording)."""
@@ -213,3 +219,21 @@ class MessageState:
         (``temperature``, ``max_tokens``, ``structured_output``, ``stream``, ...) go to the provider.
         """
         return self._agent._ask(self, docs, instructions=instructions, llm=llm, salt=salt, **kwargs)
+
+    async def ask_llm_async(
+        self,
+        *docs: Any,
+        instructions: str | None = None,
+        llm: str | None = None,
+        salt: Any = None,
+        **kwargs: Any,
+    ) -> LLMResponse:
+        """:meth:`ask_llm` for ``async`` code: ``answer = await conv.ask_llm_async(...)``.
+
+        The prompt and the answer are appended when it is called (so the conversation's order is the order
+        of the calls, as with ``ask_llm``); awaiting it waits for the answer in a worker thread, leaving the
+        event loop free. With the concurrent strategy several asks gathered together run at once.
+        """
+        response = self.ask_llm(*docs, instructions=instructions, llm=llm, salt=salt, **kwargs)
+        await asyncio.to_thread(response.resolve)
+        return response

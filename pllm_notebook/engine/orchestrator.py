@@ -76,11 +76,11 @@ class Orchestrator:
                 f"provider {self.provider.name!r} has no default model; pass llm='<model name>' "
                 "(e.g. resume_directory(..., llm='llama3.2'))"
             )
-        check_model = getattr(self.provider, "check_model", None)  # a router checks the model's vendor
-        if callable(check_model):
-            check_model(self.default_model)
-        else:
-            self.provider.check_ready()
+        # Keys are checked when a live call is about to be made, not here: a run whose calls are all
+        # stored needs none (a router still checks now that it can route the default model).
+        route = getattr(self.provider, "check_route", None)
+        if callable(route):
+            route(self.default_model)
         if strategy == "batch" and not isinstance(self.provider, BatchProvider):
             raise ConfigError(
                 f"provider {self.provider.name!r} has no batch API; use strategy='concurrent' with it, or a "
@@ -105,6 +105,8 @@ class Orchestrator:
         self.bus = event_bus or bus
         self.redact = redact or default_redactor()  # a bad PLLM_SECRET_PATTERNS fails here, not mid-call
         self.current_label = ""
+        self.cell_label = ""
+        """The notebook cell running now (set by the notebook face); each call it makes keeps it."""
         self.scope_salt: Any = None
         self._logs: list[MutationLog] = []
         self.asker = Asker(self)
@@ -158,6 +160,22 @@ class Orchestrator:
                 for log_ in self._logs:
                     agent.get_msg_state()._attach(log_)
             return agent
+
+    def adopt(self, previous: Orchestrator) -> None:
+        """Take over a closed orchestrator's agents and user data, so conversations a notebook already
+        holds follow this orchestrator's settings (``%pllm_config llm=...`` mid-notebook)."""
+        with self._lock:
+            self.userdata = previous.userdata
+            for agent in previous.agents.values():
+                agent.orchestrator = self
+                self._agents[agent.name] = agent
+                for log_ in self._logs:
+                    agent.get_msg_state()._attach(log_)
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` has run (asking through it then raises)."""
+        return self._closed
 
     @contextlib.contextmanager
     def recording(self) -> Iterator[MutationLog]:

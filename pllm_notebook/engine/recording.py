@@ -25,9 +25,11 @@ Op = tuple[str, str, tuple[Any, ...]]
 
 @dataclass
 class MutationLog:
-    """The mutations made to message states while a block was recording, in order."""
+    """The mutations made to message states while a block was recording, in order, and the model settings
+    of every call made meanwhile (``calls``: provider, model, whether it was the default, parameters)."""
 
     ops: list[Op] = field(default_factory=list)
+    calls: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, state: MessageState, op: str, *args: Any) -> None:
         self.ops.append((state.name, op, args))

@@ -2,7 +2,7 @@
 
 :func:`capture_outputs` tees ``sys.stdout``/``sys.stderr`` and wraps the shell's display publisher, so
 every write and display goes to the notebook as usual and is also appended, in order, to a list of plain
-JSON-able items. :func:`replay_outputs` sends such a list again; :class:`ReplayedResult` shows a stored
+JSON-able items. :func:`replay_outputs` sends such a list again (live widgets as their static snapshot); :class:`ReplayedResult` shows a stored
 last-expression value as the cell's own result (``Out[n]``) without the original object.
 """
 
@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any, TextIO
 
-__all__ = ["capture_outputs", "replay_outputs", "ReplayedResult", "to_json", "from_json"]
+__all__ = ["capture_outputs", "replay_outputs", "static_snapshot", "ReplayedResult", "to_json", "from_json"]
 
 Output = dict[str, Any]
 
@@ -108,8 +108,21 @@ def flush_inline_figures() -> None:
         backend.flush_figures()
 
 
-def replay_outputs(shell: Any, items: list[Output]) -> None:
-    """Show recorded outputs again, in their original order (the result item is left to the caller)."""
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def static_snapshot(data: dict[str, Any]) -> dict[str, Any]:
+    """A mime bundle without its live-widget view, which would name a model this kernel never made
+    (the front end would show "model not found"); the widget's text or HTML representation remains."""
+    return {mime: value for mime, value in data.items() if mime != WIDGET_VIEW}
+
+
+def replay_outputs(shell: Any, items: list[Output]) -> bool:
+    """Show recorded outputs again, in their original order (the result item is left to the caller).
+
+    Widgets are shown as their static snapshot; returns whether there were any.
+    """
+    widgets = False
     for item in items:
         kind = item["type"]
         if kind == "stream":
@@ -117,20 +130,25 @@ def replay_outputs(shell: Any, items: list[Output]) -> None:
         elif kind == "display":
             for stream in (sys.stdout, sys.stderr):
                 stream.flush()
+            widgets = widgets or WIDGET_VIEW in item["data"]
             shell.display_pub.publish(
-                item["data"], metadata=item["metadata"], transient=item["transient"], update=item["update"]
+                static_snapshot(item["data"]),
+                metadata=item["metadata"],
+                transient=item["transient"],
+                update=item["update"],
             )
         elif kind == "clear":
             shell.display_pub.clear_output(item["wait"])
     for stream in (sys.stdout, sys.stderr):
         stream.flush()
+    return widgets
 
 
 class ReplayedResult:
     """A stored last-expression value: IPython shows its mime bundle as the cell's result."""
 
     def __init__(self, data: dict[str, Any], metadata: dict[str, Any]) -> None:
-        self._data = data
+        self._data = static_snapshot(data)
         self._metadata = metadata
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> tuple[dict, dict]:

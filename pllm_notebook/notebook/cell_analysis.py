@@ -13,14 +13,7 @@ from functools import lru_cache
 
 from ..hashing import stable_hash
 
-__all__ = ["CellNames", "analyze_cell", "MUTATING_METHODS"]
-
-MUTATING_METHODS = frozenset(
-    {"append", "extend", "insert", "pop", "remove", "clear", "update", "setdefault", "add", "discard"}
-    | {"sort", "reverse", "popitem", "appendleft", "extendleft", "popleft", "fill", "resize"}
-)
-"""Method names that change the object they are called on: ``results.append(x)`` counts as setting
-``results``, so a replay restores it."""
+__all__ = ["CellNames", "analyze_cell"]
 
 
 @dataclass(frozen=True)
@@ -29,9 +22,16 @@ class CellNames:
 
     ``source_hash`` hashes the syntax tree, so comments and spacing do not change it.
 
+    ``attributes`` holds ``(name, attribute)`` for each ``helpers.summarize`` read on a name the cell reads,
+    so a local module counts by what the cell uses of it.
+
     ``agents`` holds the literal names in calls such as ``pllm.agent("writer")``, so the conversations a
     cell touches are part of its key even when no variable holds them. ``definitions`` maps a function or
-    class the cell defines at top level (without decorators) to its source, so a replay can define it again.
+    class the cell defines at top level (with its decorators), or a lambda it assigns to a name, to its
+    source, so a replay can define it again.
+
+    Objects the cell changes in place through a method (``results.append(x)``, ``model.fit(X, y)``) are
+    found at run time, by fingerprinting its inputs before and after the run, not from the syntax.
     """
 
     reads: tuple[str, ...]
@@ -40,6 +40,7 @@ class CellNames:
     agents: tuple[str, ...]
     definitions: tuple[tuple[str, str], ...]
     source_hash: str
+    attributes: tuple[tuple[str, str], ...] = ()
 
 
 class _Walker(ast.NodeVisitor):
@@ -50,6 +51,7 @@ class _Walker(ast.NodeVisitor):
         self.assigns: dict[str, None] = {}
         self.deletes: dict[str, None] = {}
         self.agents: dict[str, None] = {}
+        self.attributes: dict[tuple[str, str], None] = {}
         self.bound: set[str] = set()
         self.scopes: list[set[str]] = []
 
@@ -89,6 +91,17 @@ class _Walker(ast.NodeVisitor):
                 self.bound.discard(node.id)
                 self.assigns.pop(node.id, None)
                 self.deletes.setdefault(node.id, None)
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        base = node.value
+        if (
+            isinstance(base, ast.Name)
+            and isinstance(base.ctx, ast.Load)
+            and not self._is_local(base.id)
+            and base.id not in self.bound
+        ):
+            self.attributes.setdefault((base.id, node.attr), None)
+        self.generic_visit(node)
 
     def _target(self, target: ast.expr) -> None:
         if isinstance(target, ast.Attribute | ast.Subscript):
@@ -149,8 +162,6 @@ class _Walker(ast.NodeVisitor):
 
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
-        if isinstance(func, ast.Attribute) and func.attr in MUTATING_METHODS:
-            self._mutate(func.value)
         name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
         if (
             name == "agent"
@@ -237,13 +248,20 @@ def _local_names(node: ast.AST) -> set[str]:
 def _definitions(tree: ast.Module, source: str) -> tuple[tuple[str, str], ...]:
     found = []
     for node in tree.body:
-        if (
-            isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
-            and not node.decorator_list
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            segment = ast.get_source_segment(source, node)
+            decorators = [ast.get_source_segment(source, d) for d in node.decorator_list]
+            if segment is not None and None not in decorators:
+                found.append((node.name, "".join(f"@{d}\n" for d in decorators) + segment))
+        elif (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and isinstance(node.value, ast.Lambda)
         ):
             segment = ast.get_source_segment(source, node)
             if segment is not None:
-                found.append((node.name, segment))
+                found.append((node.targets[0].id, segment))
     return tuple(found)
 
 
@@ -264,4 +282,5 @@ def analyze_cell(source: str) -> CellNames:
         agents=tuple(walker.agents),
         definitions=_definitions(tree, source),
         source_hash=stable_hash("cell_source", ast.dump(tree)),
+        attributes=tuple(walker.attributes),
     )

@@ -24,7 +24,7 @@ _ORCHESTRATOR_KEYS = {
     "max_concurrent": "max_concurrent",
     "max_bytes": "max_bytes",
 }
-_BOOL_KEYS = {"ignore_cache", "semantic_cache", "restore_vars"}
+_BOOL_KEYS = {"ignore_cache", "semantic_cache", "restore_vars", "notes"}
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
@@ -61,7 +61,9 @@ class ConfigMagics(Magics):
         ``max_concurrent`` (these rebuild the notebook's orchestrator, as ``pllm.configure(...)`` does),
         and ``restore_vars`` (true/false: whether ``%%memoize`` stores and restores variables; restoring
         unpickles them, so turn it off for a resume directory you did not create; ``PLLM_NO_VARS=1`` sets
-        it off for the whole kernel). With no arguments it prints the current settings.
+        it off for the whole kernel), and ``notes`` (on/off: the one-line ``[pllm]`` notes of memoized cells;
+        off keeps a re-run's saved outputs identical to the first run's; ``PLLM_NOTES=off`` sets it for
+        the kernel). With no arguments it prints the current settings.
         """
         from .. import api
 
@@ -73,10 +75,12 @@ class ConfigMagics(Magics):
                 raise UsageError(f"%pllm_config takes key=value settings, not {setting!r}")
             if key == "restore_vars":
                 self.session.restore_vars = _value(key, text)
+            elif key == "notes":
+                self.session.notes = _value(key, text)
             elif key in _ORCHESTRATOR_KEYS:
                 options[_ORCHESTRATOR_KEYS[key]] = _value(key, text)
             else:
-                known = ", ".join(sorted({*_ORCHESTRATOR_KEYS, "restore_vars"}))
+                known = ", ".join(sorted({*_ORCHESTRATOR_KEYS, "restore_vars", "notes"}))
                 raise UsageError(
                     f"%pllm_config does not know {key!r}; it takes {known} "
                     "(pass provider options such as base_url with pllm.configure(...))"
@@ -84,5 +88,9 @@ class ConfigMagics(Magics):
         if options:
             api.configure(**options)
         if not args.settings:
-            settings = {**api.default_options(), "restore_vars": self.session.restore_vars}
+            settings = {
+                **api.default_options(),
+                "restore_vars": self.session.restore_vars,
+                "notes": self.session.notes,
+            }
             print("\n".join(f"{k} = {v!r}" for k, v in settings.items()))

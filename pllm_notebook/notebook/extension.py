@@ -7,14 +7,15 @@ from typing import Any
 from IPython.core.magic import Magics
 
 from .config_magics import ConfigMagics
-from .memoize_magics import MemoizeMagics
+from .export_magics import ExportMagics
+from .memoize_magics import AwaitingCells, MemoizeMagics
 from .progress import disable_progress, enable_progress
 from .session import NotebookSession
 from .stats_magics import StatsMagics
 
 __all__ = ["load", "unload"]
 
-_loaded: dict[int, tuple[NotebookSession, list[Magics]]] = {}
+_loaded: dict[int, tuple[NotebookSession, list[Magics], AwaitingCells]] = {}
 
 
 def _dashboard_magics() -> type[Magics] | None:
@@ -40,15 +41,18 @@ def load(ipython: Any) -> None:
         MemoizeMagics(ipython, session),
         StatsMagics(ipython, session),
         ConfigMagics(ipython, session),
+        ExportMagics(ipython, session),
     ]
     dashboard = _dashboard_magics()
     if dashboard is not None:
         magics.append(dashboard(shell=ipython))
     for instance in magics:
         ipython.register_magics(instance)
+    awaiting = AwaitingCells(ipython)
+    ipython.input_transformers_post.append(awaiting)
     session.start()
     enable_progress()
-    _loaded[id(ipython)] = (session, magics)
+    _loaded[id(ipython)] = (session, magics, awaiting)
 
 
 def unload(ipython: Any) -> None:
@@ -56,7 +60,8 @@ def unload(ipython: Any) -> None:
     entry = _loaded.pop(id(ipython), None)
     if entry is None:
         return
-    session, magics = entry
+    session, magics, awaiting = entry
+    ipython.input_transformers_post.remove(awaiting)
     session.stop()
     if not _loaded:
         disable_progress()

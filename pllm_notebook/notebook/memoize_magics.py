@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import inspect
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -10,7 +12,7 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 
 from .session import NotebookSession
 
-__all__ = ["MemoizeMagics"]
+__all__ = ["MemoizeMagics", "AwaitingCells", "memoize_async"]
 
 
 def _salt(settings: list[str]) -> str | None:
@@ -68,10 +70,55 @@ class MemoizeMagics(Magics):
             answer.final_answer
         """
         __tracebackhide__ = True
-        from .memo_cell import CellOptions, run_memoized
+        from .memo_cell import run_memoized
+
+        return run_memoized(self.shell, self.session, cell, self.cell_options(line))
+
+    def cell_options(self, line: str) -> Any:
+        """The :class:`CellOptions` a ``%%memoize`` line asks for."""
+        from .memo_cell import CellOptions
 
         args = parse_argstring(self.memoize, line)
-        options = CellOptions(
+        return CellOptions(
             salt=_salt(args.settings), force=args.force, keep_vars=not args.no_vars, quiet=args.quiet
         )
-        return run_memoized(self.shell, self.session, cell, options)
+
+
+async def memoize_async(shell: Any, line: str, cell: str) -> Any:
+    """``%%memoize`` for a cell with top-level ``await`` (:class:`AwaitingCells` sends such cells here)."""
+    __tracebackhide__ = True
+    from .memo_cell import run_memoized_async
+
+    magics = shell.magics_manager.registry[MemoizeMagics.__name__]
+    line = shell.var_expand(line, 1)  # as run_cell_magic does: ``salt=$version`` reads the user's variable
+    return await run_memoized_async(shell, magics.session, cell, magics.cell_options(line))
+
+
+_MAGIC_CALL = "get_ipython().run_cell_magic('memoize', "
+
+
+class AwaitingCells:
+    """An input transformer: a ``%%memoize`` cell whose code awaits becomes ``await memoize_async(...)``.
+
+    IPython turns a cell magic into a plain call, which it runs synchronously; a cell that awaits must
+    instead be awaited in the kernel's event loop, as IPython does for any cell with top-level ``await``.
+    """
+
+    def __init__(self, shell: Any) -> None:
+        self.shell = shell
+
+    def __call__(self, lines: list[str]) -> list[str]:
+        if not lines or not lines[0].startswith(_MAGIC_CALL):
+            return lines
+        try:
+            (statement,) = ast.parse("".join(lines)).body
+            line, cell = (ast.literal_eval(arg) for arg in statement.value.args[1:])
+            code = compile(
+                self.shell.transform_cell(cell), "<cell>", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+            )
+        except (SyntaxError, ValueError, AttributeError):  # not ours, or a bad cell: the magic reports it
+            return lines
+        if not code.co_flags & inspect.CO_COROUTINE:
+            return lines
+        module = "__import__('pllm_notebook.notebook.memoize_magics', fromlist=['memoize_async'])"
+        return [f"await {module}.memoize_async(get_ipython(), {line!r}, {cell!r})\n"]

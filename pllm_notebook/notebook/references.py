@@ -39,14 +39,22 @@ class ReferencePickler(pickle.Pickler):
         if isinstance(obj, types.ModuleType):
             return ("module", obj.__name__)
         if isinstance(obj, self._state):
-            return ("message_state", str(obj.agent.orchestrator.directory), obj.name)
+            return ("message_state", _where(obj.agent.orchestrator), obj.name)
         if isinstance(obj, self._agent):
-            return ("agent", str(obj.orchestrator.directory), obj.name)
+            return ("agent", _where(obj.orchestrator), obj.name)
         if isinstance(obj, self._response):
             return ("llm_response", obj.call_id)
         if isinstance(obj, self._orch):
-            return ("orchestrator", str(obj.directory))
+            return ("orchestrator", _where(obj))
         return None
+
+
+def _where(orch: Orchestrator) -> str:
+    """How a reference names its orchestrator: "" for the notebook's own, so a stored variable still
+    resolves when the resume directory is imported or moved to another path; else its directory."""
+    from ..api import default_orchestrator
+
+    return "" if orch is default_orchestrator() else str(orch.directory)
 
 
 class ContentPickler(ReferencePickler):
@@ -96,7 +104,7 @@ def loads(data: bytes, orch: Orchestrator, responses: dict[str, LLMResponse]) ->
 
                 found = responses[pid[1]] = response_from_record(orch.store, pid[1])
             return found
-        if pid[1] != directory:
+        if pid[1] not in ("", directory):
             raise pickle.UnpicklingError(
                 f"a stored variable refers to the resume directory {pid[1]}, but the notebook uses {directory}"
             )

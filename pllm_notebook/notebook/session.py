@@ -5,7 +5,14 @@ from __future__ import annotations
 import os
 from typing import Any
 
-__all__ = ["NotebookSession", "restore_vars_default"]
+from .run_log import RunLog
+
+__all__ = ["NotebookSession", "notes_default", "restore_vars_default"]
+
+
+def notes_default() -> bool:
+    """The one-line ``[pllm]`` notes are on unless ``PLLM_NOTES`` is off (0, false, no, off)."""
+    return os.environ.get("PLLM_NOTES", "").strip().lower() not in ("0", "false", "no", "off")
 
 
 def restore_vars_default() -> bool:
@@ -23,19 +30,39 @@ class NotebookSession:
     def __init__(self, shell: Any) -> None:
         self.shell = shell
         self.restore_vars = restore_vars_default()
+        self.notes = notes_default()
         self.label = ""
         self.titles: dict[str, str] = {}
+        self.run_log = RunLog()
+        """What each cell this kernel ran used (``%pllm_export`` without a notebook exports it)."""
 
     def start(self) -> None:
+        from ..events import bus
+
         self.shell.events.register("pre_run_cell", self.pre_run_cell)
+        self.shell.events.register("post_run_cell", self.post_run_cell)
+        self._unsubscribe = bus.subscribe(self.run_log)
+        history = getattr(getattr(self.shell, "history_manager", None), "input_hist_raw", None)
+        if history:  # the cell running %load_ext: its pre_run_cell came before we listened
+            self.run_log.start_cell(self.current_label(), history[-1])
 
     def stop(self) -> None:
         self.shell.events.unregister("pre_run_cell", self.pre_run_cell)
+        self.shell.events.unregister("post_run_cell", self.post_run_cell)
+        self._unsubscribe()
 
     def pre_run_cell(self, info: Any) -> None:
         """IPython's hook before each cell: remember the cell's label."""
         cell_id = getattr(info, "cell_id", None)
+        from ..api import set_cell_label
+
         self.label = f"cell:{cell_id}" if cell_id else f"In[{self.shell.execution_count}]"
+        set_cell_label(self.label)
+        self.run_log.start_cell(self.label, getattr(info, "raw_cell", "") or "")
+
+    def post_run_cell(self, result: Any) -> None:
+        """IPython's hook after each cell: save the run log (what the cell used, for export)."""
+        self.run_log.finish_cell()
 
     def current_label(self) -> str:
         return self.label or f"In[{self.shell.execution_count}]"

@@ -75,6 +75,10 @@ class MultiProvider(Provider, BatchProvider):
         """Check the vendor of the default model now; others are checked before their first call."""
         self.check_model(self.default_model)
 
+    def check_route(self, model: str) -> None:
+        """Fail now if ``model`` cannot be routed to a registered vendor (keys are checked on first call)."""
+        route(model)
+
     def check_model(self, model: str) -> None:
         """Fail now if ``model`` cannot be routed or its vendor is not ready (a missing key, say)."""
         self.provider_for(route(model)[0])

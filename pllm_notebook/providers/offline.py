@@ -2,7 +2,9 @@
 
 It is not a language model. It answers in the shape of one: a few sentences that depend on the prompt and
 on a random draw (so two live calls differ, as they would with a real model), after a configurable delay
-(``PLLM_OFFLINE_LATENCY`` seconds, default 1.0), with token counts in the usual ratio.
+(``PLLM_OFFLINE_LATENCY`` seconds, default 1.0), with token counts in the usual ratio. Its models are
+``offline-small`` (the default, or ``PLLM_OFFLINE_MODEL``) and ``offline-large`` (priced like a large
+hosted model); any other name is accepted and answered the same way.
 
 Its batch mode simulates a vendor's batch API locally: a batch "finishes" ``batch_latency_s`` seconds
 (``PLLM_OFFLINE_BATCH_LATENCY``, default 3.0) after it was submitted, in any process (the time is in its id),
@@ -57,6 +59,7 @@ class OfflineProvider(Provider, BatchProvider):
         self.latency_s = _seconds(latency_s, "PLLM_OFFLINE_LATENCY", 1.0)
         self.batch_latency_s = _seconds(batch_latency_s, "PLLM_OFFLINE_BATCH_LATENCY", 3.0)
         self._random = random.Random(seed)
+        self.default_model = os.environ.get("PLLM_OFFLINE_MODEL") or self.default_model
 
     def batch_submit(self, requests: Sequence[tuple[str, LLMRequest]]) -> str:
         check_custom_ids(requests)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import mmap
 import os
 import tempfile
 from pathlib import Path
@@ -46,6 +47,10 @@ class BlobStore:
             raise
         return digest
 
+    def exists(self, digest: str) -> bool:
+        """Whether a blob is stored under ``digest`` (not checked against it: :meth:`get` does that)."""
+        return self._path(digest).is_file()
+
     def get(self, digest: str) -> bytes:
         """The bytes stored under ``digest``; raises if they are missing or do not match it."""
         path = self._path(digest)
@@ -62,3 +67,21 @@ class BlobStore:
                 "and the entry that needs it will run again"
             )
         return data
+
+    def get_mapped(self, digest: str) -> mmap.mmap | bytes:
+        """The blob as a private copy-on-write memory map, checked against ``digest`` like :meth:`get`.
+
+        Reading a large array this way costs no copy: the file is checked by streaming it through the hash,
+        then mapped, so pages come from the file as they are used; writing to the map changes only this
+        process's memory, never the blob. (An empty blob is returned as bytes.)
+        """
+        path = self._path(digest)
+        try:
+            with path.open("rb") as fh:
+                if os.fstat(fh.fileno()).st_size == 0:
+                    return self.get(digest)
+                intact = hashlib.file_digest(fh, "sha256").hexdigest() == digest
+                mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_COPY) if intact else None
+        except FileNotFoundError:
+            raise IntegrityError(f"blob {digest} is missing from {self.root}") from None
+        return mapped if mapped is not None else self.get(digest)  # get() sets a damaged blob aside

@@ -45,6 +45,9 @@ def describe(directory: Path) -> list[str]:
             0
         ]
         by_kind = con.execute("SELECT kind, count(*) FROM memos GROUP BY kind ORDER BY kind").fetchall()
+        imported = con.execute(
+            "SELECT split_part(mac, ':', 2), count(*) FROM memos WHERE mac LIKE 'v2:%' GROUP BY 1 ORDER BY 2 DESC"
+        ).fetchall()
         models = con.execute(
             "SELECT model, count(*) FROM calls GROUP BY model ORDER BY count(*) DESC LIMIT 5"
         ).fetchall()
@@ -66,6 +69,8 @@ def describe(directory: Path) -> list[str]:
         + (f" ({kinds})" if kinds else "")
         + (f", {unsigned} unsigned" if unsigned else "")
     )
+    if imported:
+        lines.append("  imported   " + ", ".join(f"{n} from signer {signer}" for signer, n in imported))
     cached = sum(n for _, n in namespaces)
     lines.append(
         f"  cache      {cached} entries"
@@ -77,7 +82,10 @@ def describe(directory: Path) -> list[str]:
     if id_file.exists():
         key = key_directory() / f"{id_file.read_text().strip()}.key"
         state = (
-            "present" if key.exists() else "MISSING (memo entries will be refused until it is copied here)"
+            "present"
+            if key.exists()
+            else "missing: this machine has not opened the directory; its memo entries will be refused "
+            f"until you re-sign them with `pllm-notebook repair --trust {directory}` (only if you trust it)"
         )
         lines.append(f"  integrity key  {key} ({state})")
     chosen = gc.plan(db)

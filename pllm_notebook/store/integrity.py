@@ -9,9 +9,15 @@ block runs again. Pickled blobs are named by their SHA-256 inside the signed pay
 covered too.
 
 The key is chosen by a random id the resume directory holds (``directory_id``), so renaming or moving a
-directory keeps its key. A directory copied from another machine needs that machine's key file copied
-to the same path (the refusal message names it); ``PLLM_INTEGRITY_KEY`` sets one key for every
-directory (for a team sharing one Redis from several machines).
+directory keeps its key. A directory copied from another machine is refused entry by entry: its owner
+re-signs it with ``pllm-notebook repair --trust DIR`` if they trust its origin (copying the other
+machine's key file would replace the key their own entries are signed with). Sharing is better done with
+``pllm-notebook export`` / ``import``, which checks the author's Ed25519 signature. ``PLLM_INTEGRITY_KEY``
+sets one key for every directory (for a team sharing one Redis from several machines).
+
+An entry imported from a signed bundle is signed here too, with its author's fingerprint inside the MAC
+(``v2:<fingerprint>:<hmac>``), so which signer it came from cannot be edited afterwards; an entry made
+here carries ``v1:<hmac>`` and an empty :attr:`MemoRecord.signer`.
 """
 
 from __future__ import annotations
@@ -31,10 +37,17 @@ from ..errors import StoreError
 from ..hashing import canonical_bytes
 from .records import MemoRecord
 
-__all__ = ["MemoSigner", "key_directory", "read_or_create_directory_id"]
+__all__ = ["MemoSigner", "config_directory", "key_directory", "read_or_create_directory_id", "signer_of_mac"]
 
 _ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 MAC_VERSION = "v1"
+IMPORTED_MAC_VERSION = "v2"
+
+
+def config_directory() -> Path:
+    """The user's pllm_notebook config folder (``$XDG_CONFIG_HOME/pllm_notebook``, else ``~/.config/...``)."""
+    config = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return Path(config) / "pllm_notebook"
 
 
 def key_directory() -> Path:
@@ -42,8 +55,14 @@ def key_directory() -> Path:
     explicit = os.environ.get("PLLM_KEY_DIR")
     if explicit:
         return Path(explicit).expanduser()
-    config = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
-    return Path(config) / "pllm_notebook" / "keys"
+    return config_directory() / "keys"
+
+
+def signer_of_mac(mac: str | None) -> str:
+    """The author fingerprint a stored MAC names ("" for an entry made here, or no MAC)."""
+    if mac and mac.startswith(IMPORTED_MAC_VERSION + ":"):
+        return mac.split(":", 2)[1]
+    return ""
 
 
 def read_or_create_directory_id(directory: Path) -> str:
@@ -123,9 +142,13 @@ class MemoSigner:
         )
 
     def _mac(self, record: MemoRecord) -> str:
+        # An entry made here keeps the v1 form (so existing directories still verify); an imported one
+        # has its signer inside the MAC, so it cannot be relabelled as made here or by someone else.
+        version = IMPORTED_MAC_VERSION if record.signer else MAC_VERSION
+        head = [version, record.signer] if record.signer else [version]
         content = canonical_bytes(
             [
-                MAC_VERSION,
+                *head,
                 record.key,
                 record.kind,
                 record.label,
@@ -134,10 +157,11 @@ class MemoSigner:
                 _json_roundtrip(record.payload),
             ]
         )
-        return f"{MAC_VERSION}:" + hmac.new(self._key, content, hashlib.sha256).hexdigest()
+        digest = hmac.new(self._key, content, hashlib.sha256).hexdigest()
+        return f"{version}:{record.signer}:{digest}" if record.signer else f"{version}:{digest}"
 
     def sign(self, record: MemoRecord) -> None:
-        """Set ``record.mac`` from its content."""
+        """Set ``record.mac`` from its content (and its signer, for an imported entry)."""
         record.mac = self._mac(record)
 
     def verify(self, record: MemoRecord) -> bool:
@@ -145,16 +169,28 @@ class MemoSigner:
         return bool(record.mac) and hmac.compare_digest(record.mac, self._mac(record))
 
     def refusal_message(self, record: MemoRecord) -> str:
-        """What to tell the user about an entry that failed its check."""
-        where_key = f"the key file {self.key_path}" if self.key_path is not None else "PLLM_INTEGRITY_KEY"
+        """What to tell the user about an entry that failed its check (never: overwrite your own key)."""
+        if self.key_path is None:
+            cause = "written with a different PLLM_INTEGRITY_KEY than the one set here"
+            way_out = (
+                "If it is your team's store, set PLLM_INTEGRITY_KEY to the value the team uses; "
+                "to share results with someone, use `pllm-notebook export` and `pllm-notebook import`."
+            )
+        else:
+            cause = (
+                f"not signed with this machine's key for it ({self.key_path}): copied from another machine?"
+            )
+            way_out = (
+                "A resume directory is code, like a pickle file. If you trust where it came from, run "
+                f"`{self.trust_command}` to re-sign its entries with your key"
+                if self.trust_command
+                else "A resume directory is code, like a pickle file"
+            ) + (
+                "; to share results, the author runs `pllm-notebook export` and you run "
+                "`pllm-notebook import`, which checks their signature."
+            )
         return (
             f"memo entry {record.label or record.key[:12]} in {self.where} failed its integrity check and "
-            "will not be replayed (the block runs again instead). It was changed after it was written, or "
-            f"written with another key (copied from another machine?). A resume directory is code, like a "
-            f"pickle file: only if you trust its origin, copy {where_key} from the machine that wrote it"
-            + (
-                f", or run `{self.trust_command}` to re-sign its entries with your key."
-                if self.trust_command
-                else "."
-            )
+            f"will not be replayed (the block runs again instead). It was changed after it was written, or "
+            f"{cause}. {way_out}"
         )

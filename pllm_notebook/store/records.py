@@ -32,6 +32,8 @@ class MemoRecord:
 
     ``inputs`` holds the parts of the key by name (source hash, salt, input fingerprints), kept so that a
     later miss can say which one changed. ``payload`` is the replay data, owned by whoever stored it.
+    ``signer`` is "" for an entry made here, else the Ed25519 fingerprint of the author whose signed
+    bundle it was imported from (kept inside the MAC, see :mod:`.integrity`).
     """
 
     key: str
@@ -43,6 +45,7 @@ class MemoRecord:
     duration_s: float = 0.0
     created: float = field(default_factory=time.time)
     mac: str | None = None
+    signer: str = ""
 
 
 @dataclass(frozen=True)

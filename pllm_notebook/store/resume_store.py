@@ -26,7 +26,7 @@ from ..events import Event, MemoHit, bus, event_from_record
 from ..redaction import redact
 from .blobs import BlobStore
 from .database import NO_GENERATION, Database
-from .integrity import MemoSigner
+from .integrity import MemoSigner, signer_of_mac
 from .records import BatchEntry, CallRecord, MemoRecord
 
 log = logging.getLogger("pllm_notebook")
@@ -81,6 +81,7 @@ def _memo_from_row(row: tuple) -> MemoRecord:
         duration_s=float(row[6] or 0.0),
         created=float(row[7] or 0.0),
         mac=row[8],
+        signer=signer_of_mac(row[8]),
     )
 
 
@@ -282,10 +283,11 @@ class ResumeStore:
 
         self._submit(op, wait=wait)
 
-    def put_memo(self, record: MemoRecord) -> None:
+    def put_memo(self, record: MemoRecord, *, wait: bool = True) -> None:
         """Commit a memo entry (replacing any under its key) and every call queued before it.
 
-        Returns once it is on disk; raises :class:`StoreError` if it could not be written.
+        Returns once it is on disk; raises :class:`StoreError` if it could not be written. ``wait=False``
+        (for a bulk import that ends with a waiting write or :meth:`flush`) queues it with the next batch.
         """
         self.signer.sign(record)
 
@@ -306,7 +308,7 @@ class ResumeStore:
                 ],
             )
 
-        self._submit(op, wait=True)
+        self._submit(op, wait=wait)
         self._memos[record.key] = record
         self._refused.pop(record.key, None)
         if self.max_bytes is not None:

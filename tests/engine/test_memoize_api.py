@@ -281,3 +281,66 @@ def test_a_memo_whose_calls_are_lost_runs_again_instead_of_failing(resume_dir):
     assert source == "live" and stats.memo_misses == 1 and stats.memo_hits == 0
     assert "unreadable" in stats.last_miss_reason
     assert run_block(resume_dir)[:2] == (answer, "memo"), "the re-run was stored and replays again"
+
+
+def test_a_block_misses_when_the_default_model_changed(resume_dir):
+    run_block(resume_dir, llm="offline-small")
+    _, source, stats = run_block(resume_dir, llm="offline-large")
+    assert (source, stats.memo_misses, stats.last_miss_reason) == (
+        "live",
+        1,
+        "model changed: offline-small -> offline-large",
+    )
+    _, source, stats = run_block(resume_dir, llm="offline-large")
+    assert (source, stats.memo_hits) == ("memo", 1)
+
+
+def test_a_block_misses_when_a_file_it_read_changed(resume_dir, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    data = tmp_path / "notes.txt"
+
+    def run() -> str:
+        with pllm.resume_directory(resume_dir) as orch:
+            agt = orch.agent("reader")
+            with agt.memoize() as mem:
+                mem.begin()
+                agt.get_msg_state().ask_llm(data.read_text())
+            return orch.stats().last_miss_reason
+
+    data.write_text("What is 6 x 7?")
+    assert run() == "new"
+    assert run() == ""
+    data.write_text("What is 6 x 9?")
+    assert run() == "file notes.txt changed"
+
+
+def test_configure_keeps_conversations_or_says_how_to_get_a_fresh_one(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    before = pllm.api.default_options()
+    try:
+        pllm.configure(directory=str(tmp_path / "one"), provider="offline", llm="offline-small")
+        conv = pllm.agent("writer").get_msg_state()
+        conv.ask_llm("Hello?")
+        pllm.configure(llm="offline-large")
+        conv.ask_llm("And again?")
+        assert conv is pllm.agent("writer").get_msg_state()
+        assert [r.model for r in conv.responses()] == ["offline-small", "offline-large"]
+        pllm.configure(directory=str(tmp_path / "two"))
+        with pytest.raises(pllm.ConfigError, match=r"get it again with pllm.agent\('writer'\)"):
+            conv.ask_llm("Still there?")
+    finally:
+        pllm.configure(**{"llm": None, **before})
+
+
+def test_a_block_misses_when_the_provider_or_the_model_from_the_environment_changed(resume_dir, monkeypatch):
+    from pllm_notebook.providers.offline import OfflineProvider
+
+    class OtherVendor(OfflineProvider):
+        name = "other-vendor"
+
+    run_block(resume_dir)
+    monkeypatch.setenv("PLLM_OFFLINE_MODEL", "offline-large")
+    _, source, stats = run_block(resume_dir)
+    assert (source, stats.last_miss_reason) == ("live", "model changed: offline-small -> offline-large")
+    _, _, stats = run_block(resume_dir, provider=OtherVendor(latency_s=0))
+    assert (stats.memo_misses, stats.last_miss_reason) == (1, "provider changed: offline -> other-vendor")

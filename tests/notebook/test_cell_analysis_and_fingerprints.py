@@ -16,7 +16,7 @@ from pllm_notebook.notebook.fingerprint import Unfingerprintable, fingerprint
         ("x = 1\nprint(x)", ["print"], ["x"]),
         ("x = x + 1", ["x"], ["x"]),
         ("total += step", ["step", "total"], ["total"]),
-        ("results.append(conv.ask_llm(q))", ["results", "conv", "q"], ["results"]),
+        ("results.append(conv.ask_llm(q))", ["results", "conv", "q"], []),
         ("table['k'] = value", ["value", "table"], ["table"]),
         ("import numpy as np\narr = np.zeros(n)", ["n"], ["np", "arr"]),
         ("def f(a):\n    b = a + offset\n    return b\ny = f(2)", ["offset"], ["f", "y"]),
@@ -35,6 +35,16 @@ def test_agents_named_by_literal_and_definitions_are_found():
     assert names.agents == ("writer",)
     assert names.definitions == (("helper", "def helper():\n    return 1"),)
     assert names.deletes == ("old",)
+
+
+def test_lambdas_and_decorated_definitions_keep_their_source():
+    names = analyze_cell(
+        "import functools\nsquare = lambda x: x * x\n@functools.cache\ndef f(n):\n    return n"
+    )
+    assert names.definitions == (
+        ("square", "square = lambda x: x * x"),
+        ("f", "@functools.cache\ndef f(n):\n    return n"),
+    )
 
 
 def test_frame_fingerprint_follows_content_not_identity():
@@ -104,3 +114,48 @@ def test_containers_functions_and_unhashable_values():
     assert fingerprint(countdown) == fingerprint(countdown)
     with pytest.raises(Unfingerprintable, match="generator"):
         fingerprint(i for i in range(3))
+
+
+def test_local_module_code_is_fingerprinted_transitively_and_libraries_by_version(tmp_path, monkeypatch):
+    import functools
+    import importlib
+    import json as library
+    import sys
+
+    from pllm_notebook.notebook.fingerprint import code_parts, is_local_module
+
+    source = "import threading\nLOCK = threading.Lock()\ndef _count(x):\n    return len(x)\n"
+    source += "def summarize(x):\n    with LOCK:\n        return _count(x)\n"
+    (tmp_path / "kt_helpers.py").write_text(source)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module("kt_helpers")
+    try:
+        assert is_local_module("kt_helpers") and not is_local_module("json")
+        before = code_parts(module.summarize)[0]  # its module holds a lock: by type, not an error
+        partial = code_parts(functools.partial(module.summarize, [1]))
+        assert list(before) == ["kt_helpers.summarize"] and partial[0] == before
+        (tmp_path / "kt_helpers.py").write_text(source.replace("len(x)", "len(x) + 1"))
+        importlib.reload(module)
+        assert code_parts(module.summarize)[0] != before, "an edit of a helper it calls counts"
+        assert code_parts(library.dumps) == ({}, library.dumps)
+    finally:
+        sys.modules.pop("kt_helpers", None)
+
+
+def test_attributes_read_on_names_are_found():
+    names = analyze_cell("import os\nx = helpers.summarize(data) + os.sep\nhelpers.PREFIX")
+    assert names.attributes == (("helpers", "summarize"), ("helpers", "PREFIX"))
+
+
+def test_a_notebook_class_counts_method_by_method_and_by_its_constants():
+    from pllm_notebook.notebook.fingerprint import code_parts
+
+    def make(limit: int, step: int) -> type:
+        namespace = {"__name__": "__main__"}
+        exec(f"class Cfg:\n    LIMIT = {limit}\n    def step(self):\n        return {step}\n", namespace)
+        return namespace["Cfg"]
+
+    base = code_parts(make(3, 1))[0]
+    assert sorted(base) == ["Cfg", "Cfg.step"]
+    assert [k for k, v in code_parts(make(4, 1))[0].items() if base[k] != v] == ["Cfg"]
+    assert [k for k, v in code_parts(make(3, 2))[0].items() if base[k] != v] == ["Cfg.step"]

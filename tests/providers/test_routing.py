@@ -108,7 +108,7 @@ def test_openai_compatible_says_what_is_missing(resume_dir, monkeypatch):
         pllm.resume_directory(resume_dir, provider="openai-compatible", base_url="http://127.0.0.1:9/v1")
 
 
-def test_multi_checks_the_key_of_the_model_asked_for_at_open(
+def test_multi_checks_the_key_of_the_model_asked_for_at_its_first_live_call(
     resume_dir, fake_factory, vendor_env, monkeypatch
 ):
     anthropic = fake_factory("anthropic")
@@ -116,5 +116,10 @@ def test_multi_checks_the_key_of_the_model_asked_for_at_open(
     options = {"providers": {"anthropic": {"base_url": anthropic.url}}}
     with pllm.resume_directory(resume_dir, provider="multi", llm="claude-haiku-4-5", **options) as orch:
         assert orch.agent("a").get_msg_state().ask_llm("hi").provider == "anthropic"
-    with pytest.raises(MissingAPIKeyError, match="OPENAI_API_KEY"):
-        pllm.resume_directory(resume_dir / "other", provider="multi", llm="gpt-4.1", **options)
+    with (
+        pllm.resume_directory(resume_dir / "other", provider="multi", llm="gpt-4.1", **options) as orch,
+        pytest.raises(MissingAPIKeyError, match="OPENAI_API_KEY"),
+    ):
+        orch.agent("a").get_msg_state().ask_llm("hi")
+    with pytest.raises(ConfigError, match="cannot tell who serves"):
+        pllm.resume_directory(resume_dir / "third", provider="multi", llm="mystery-model", **options)

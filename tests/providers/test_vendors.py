@@ -142,13 +142,19 @@ def test_structured_output_is_a_model_instance_live_and_replayed(resume_dir, pro
     assert fake.count == 1
 
 
-def test_missing_key_names_the_variable_before_any_work(resume_dir, protocol, fake, monkeypatch, tmp_path):
+def test_missing_key_names_the_variable_at_the_first_live_call(
+    resume_dir, protocol, fake, monkeypatch, tmp_path
+):
     monkeypatch.chdir(tmp_path)
     for name in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GOOGLE_API_KEY", "GEMINI_API_KEY"):
         monkeypatch.delenv(name, raising=False)
-    with pytest.raises(MissingAPIKeyError, match=KEY_ENV[protocol]):
-        open_dir(resume_dir, protocol, fake)
-    assert not resume_dir.exists()
+    # opening needs no key (stored calls replay without one); the first live call does
+    with (
+        open_dir(resume_dir, protocol, fake) as orch,
+        pytest.raises(MissingAPIKeyError, match=KEY_ENV[protocol]) as raised,
+    ):
+        orch.agent("a").get_msg_state().ask_llm("Name a prime number")
+    assert "the prompt 'Name a prime number' has no stored answer" in str(raised.value)
     assert fake.count == 0
 
 
