@@ -127,7 +127,7 @@ def test_gc_drops_old_versions_and_the_size_on_disk_falls(filled):
     after = {part: _size(directory, part) for part in ("db", "blobs")}
     assert "dropped 2 memo entries, 3 calls, 1 expired cache entries" in out, out
     assert before["blobs"] - after["blobs"] == 2 * BIG
-    assert before["db"] - after["db"] > BIG, (before, after)  # two 1 MB rows went, and the file shrank
+    assert before["db"] - after["db"] > BIG // 2, (before, after)  # two rows of 1 MB of randomness went
 
     store.sync()  # a process that had the directory open follows the deletions
     assert store.memo("A0") is None and store.memo("A1") is None
