@@ -17,6 +17,9 @@ STAMP := $(VENV)/.installed
 RECALLM_SDIST := $(VENV)/recallm-0.2.0.tar.gz
 export PLLM_RECALLM_SDIST := $(abspath $(RECALLM_SDIST))
 
+# the whole-suite run also runs the store and the kill -9 test with the portable (Windows) lock
+PORTABLE_LOCK_RUN := PLLM_LOCK=portable $(BIN)/python -m pytest -q -p no:cacheprovider tests/store tests/reliability/test_kill9.py
+
 .PHONY: demo test lint bench env clean
 
 $(STAMP): pyproject.toml
@@ -38,6 +41,7 @@ test: $(STAMP) $(RECALLM_SDIST)
 	$(BIN)/ruff format --check pllm_notebook tests benchmarks notebooks
 	node --test js/
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(if $(PYTEST_ARGS),,$(PORTABLE_LOCK_RUN))
 
 lint: $(STAMP)
 	$(BIN)/ruff check --fix pllm_notebook tests benchmarks notebooks

@@ -62,6 +62,7 @@ def resume_directory(
     requests_per_minute: float | None = None,
     replay_pace: float = 0.0,
     cache_url: str | None = None,
+    max_bytes: int | None = None,
     batch_size: int = 1000,
     batch_wait_s: float | None = None,
     batch_poll_s: float = 5.0,
@@ -74,7 +75,8 @@ def resume_directory(
     (or pass a :class:`~pllm_notebook.SemanticCache`). ``dashboard=True`` shows the live dashboard.
     ``cache_url="redis://host:port/0"`` (or ``$PLLM_CACHE_URL``) keeps calls, memo entries and the semantic
     cache (on by default then; ``semantic_cache=False`` turns it off) in that Redis, shared by every process
-    pointed at it.
+    pointed at it. ``max_bytes=`` keeps the directory under that many bytes by dropping the least recently
+    used memo entries (see ``pllm-notebook gc``).
     ``strategy="concurrent"`` runs calls in parallel (at most ``max_concurrent`` at once, at most
     ``requests_per_minute`` if set); an answer is waited for when first read. ``strategy="batch"`` sends
     calls through the vendor's batch API at its lower price: gathered until an answer is read, ``batch_size``
@@ -105,6 +107,7 @@ def resume_directory(
         ignore_cache=ignore_cache,
         semantic_cache=_build_cache(directory, semantic_cache, shared_url(cache_url)),
         cache_url=shared_url(cache_url),
+        max_bytes=max_bytes,
         max_concurrent=max_concurrent,
         requests_per_minute=requests_per_minute,
         replay_pace=replay_pace,

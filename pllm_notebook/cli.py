@@ -15,6 +15,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "calibrate": ("pllm_notebook.cache.calibration_cli", "calibrate similarity presets from labelled pairs"),
     "repair": ("pllm_notebook.store.repair", "save what can be read from a damaged resume directory"),
     "info": ("pllm_notebook.store.info", "summarise what a resume directory holds"),
+    "gc": ("pllm_notebook.store.gc", "drop entries no cell uses any more and shrink a resume directory"),
 }
 COMMANDS.update(
     {

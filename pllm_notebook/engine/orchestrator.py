@@ -55,6 +55,7 @@ class Orchestrator:
         event_bus: EventBus | None = None,
         redact: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
         cache_url: str | None = None,
+        max_bytes: int | None = None,
         batch_size: int = 1000,
         batch_wait_s: float | None = None,
         batch_poll_s: float = 5.0,
@@ -86,6 +87,12 @@ class Orchestrator:
                 "provider that has one (openai, openai-chat, anthropic, google, multi, offline)"
             )
         self.store = open_resume_store(self.directory, cache_url)
+        if max_bytes is not None:
+            if not hasattr(self.store, "keep_within"):
+                raise ConfigError(
+                    "max_bytes= budgets a resume directory; with cache_url= Redis holds the data"
+                )
+            self.store.keep_within(int(max_bytes))
         self.strategy = strategy
         self.hash_by = hash_by
         self.ignore_cache = bool(ignore_cache)

@@ -22,6 +22,7 @@ _ORCHESTRATOR_KEYS = {
     "ignore_cache": "ignore_cache",
     "semantic_cache": "semantic_cache",
     "max_concurrent": "max_concurrent",
+    "max_bytes": "max_bytes",
 }
 _BOOL_KEYS = {"ignore_cache", "semantic_cache", "restore_vars", "notes"}
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
@@ -33,11 +34,11 @@ def _value(key: str, text: str) -> Any:
         if lowered not in _TRUE + _FALSE:
             raise UsageError(f"{key} takes true or false, not {text!r}")
         return lowered in _TRUE
-    if key == "max_concurrent":
+    if key in ("max_concurrent", "max_bytes"):
         try:
-            return int(text)
+            return int(float(text))
         except ValueError:
-            raise UsageError(f"max_concurrent takes a whole number, not {text!r}") from None
+            raise UsageError(f"{key} takes a whole number, not {text!r}") from None
     return text
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import mmap
 import os
@@ -25,6 +26,8 @@ class BlobStore:
         digest = hashlib.sha256(data).hexdigest()
         path = self._path(digest)
         if path.exists():
+            with contextlib.suppress(OSError):
+                os.utime(path)  # used again: ``gc`` keeps a recently used blob while its entry commits
             return digest
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,15 +1,22 @@
 """One resume directory's DuckDB file, shared safely by every thread and process that uses it.
 
 DuckDB lets only one process open a file at a time, so no connection is kept open: each read or write
-takes an exclusive ``flock`` on ``<dir>/lock``, opens the file, does its work and closes it. Waiting on
-the flock replaces DuckDB's "Could not set lock on file" error with a queue. After every committed write
-the ``generation`` file is replaced, so other processes learn of new rows with one ``stat`` call.
+takes the exclusive directory lock (``<dir>/lock``, see ``locking.py``), opens the file, does its work and
+closes it. Waiting on the lock replaces DuckDB's "Could not set lock on file" error with a queue. After
+every committed write the ``generation`` file is replaced, so other processes learn of new rows with one
+``stat`` call.
+
+Connections never checkpoint: a commit only appends to the WAL (``pllm.duckdb.wal``), and the main file
+is rewritten only by :meth:`Database.compact`, which builds a new file and swaps it in (``compaction.py``).
+A DuckDB checkpoint overwrites blocks of the main file in place, and a process killed during one can
+leave the file unreadable (``docs/reliability.md`` has the reproduction and the figures); a torn WAL tail
+is only a transaction that never committed.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
+import logging
 import os
 import threading
 import time
@@ -17,12 +24,22 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import CorruptStoreError, SchemaTooNewError, StoreError, StoreLockedError
+from . import compaction
+from .filesystems import warn_if_network
+from .locking import DirectoryLock, acquire, make_lock
 from .migrations import SCHEMA_VERSION, current_version, migrate
+
+log = logging.getLogger("pllm_notebook")
 
 DB_FILENAME = "pllm.duckdb"
 NO_GENERATION = (0, 0, 0)
 """The stamp of a directory nobody has written to (or that was emptied)."""
 LOCK_TIMEOUT_S = float(os.environ.get("PLLM_LOCK_TIMEOUT", "120"))
+COMPACT_WAL_BYTES = int(os.environ.get("PLLM_COMPACT_WAL_BYTES", str(1024 * 1024)))
+"""A commit that leaves the WAL larger than this, and than an eighth of the file, compacts: each open
+replays the whole WAL, and each compaction copies the whole file (``benchmarks/bench_compaction.py``)."""
+WAL_ONLY = {"checkpoint_threshold": "1000TB", "auto_checkpoint_skip_wal_threshold": str(2**62)}
+"""DuckDB settings under which no commit checkpoints (a big one otherwise skips the WAL and does)."""
 
 _CORRUPT_MARKERS = (
     "not a valid duckdb database",
@@ -59,60 +76,72 @@ class Database:
         self._generation_path = self.directory / "generation"
         self._thread_lock = threading.RLock()
         self._depth = 0
-        self._lock_fd: int | None = None
+        self._lock: DirectoryLock | None = None
         self._migrated = False
+        self._compaction_failed = False
         self.last_commit: tuple[tuple[int, int, int], tuple[int, int, int]] | None = None
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"cannot create the resume directory {self.directory}: {exc}") from exc
+        warn_if_network(self.directory)
 
     # -- locking ---------------------------------------------------------------------------------
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
-        """Hold the directory lock (re-entrant): what runs inside sees no other process's write."""
+        """Hold the directory lock (re-entrant): what runs inside sees no other process's write.
+
+        Taking it first finishes a compaction that a killed process left half done.
+        """
         with self._thread_lock:
             if self._depth == 0:
-                self.directory.mkdir(parents=True, exist_ok=True)  # the user may have deleted it
-                fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-                deadline = time.monotonic() + LOCK_TIMEOUT_S
-                delay = 0.001
-                while True:
-                    try:
-                        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                        break
-                    except BlockingIOError:
-                        if time.monotonic() > deadline:
-                            os.close(fd)
-                            raise StoreLockedError(
-                                f"{self.directory} stayed locked by another process for {LOCK_TIMEOUT_S:.0f} s; "
-                                "if no pllm_notebook process is running, delete the file "
-                                f"{self._lock_path} and try again (raise PLLM_LOCK_TIMEOUT to wait longer)"
-                            ) from None
-                        time.sleep(delay)
-                        # a short cap: a waiter that sleeps long keeps losing the lock to busier processes
-                        delay = min(delay * 2, 0.005)
-                self._lock_fd = fd
+                try:
+                    self.directory.mkdir(parents=True, exist_ok=True)  # the user may have deleted it
+                    lock = make_lock(self._lock_path)
+                    taken = acquire(lock, LOCK_TIMEOUT_S)
+                except OSError as exc:
+                    raise self._unwritable(self._lock_path, exc) from exc
+                if not taken:
+                    raise StoreLockedError(
+                        f"{self.directory} stayed locked by another process for {LOCK_TIMEOUT_S:.0f} s; "
+                        "if no pllm_notebook process is running, delete the file "
+                        f"{self._lock_path} and try again (raise PLLM_LOCK_TIMEOUT to wait longer)"
+                    )
+                self._lock = lock
+                try:
+                    compaction.finish_interrupted_swap(self.path)
+                except BaseException:
+                    self._release()
+                    raise
             self._depth += 1
             try:
                 yield
             finally:
                 self._depth -= 1
-                if self._depth == 0 and self._lock_fd is not None:
-                    fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
-                    os.close(self._lock_fd)
-                    self._lock_fd = None
+                if self._depth == 0:
+                    self._release()
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     # -- connections -----------------------------------------------------------------------------
 
-    def _open(self):
+    def _open(self, path: Path | None = None):
         duckdb = _duckdb()
         deadline = time.monotonic() + LOCK_TIMEOUT_S
         delay = 0.005
         while True:
             try:
-                return duckdb.connect(str(self.path))
+                con = duckdb.connect(str(path or self.path), config=WAL_ONLY)
+                try:
+                    con.execute("PRAGMA disable_checkpoint_on_shutdown")
+                except BaseException:
+                    con.close()
+                    raise
+                return con
             except duckdb.IOException as exc:
                 text = str(exc)
                 if _is_lock_conflict(text) and time.monotonic() < deadline:
@@ -124,9 +153,19 @@ class Database:
             except duckdb.Error as exc:
                 raise self._translate(exc) from exc
 
+    def _unwritable(self, path: Path, exc: BaseException) -> StoreError:
+        """The error for a directory pllm_notebook cannot write to (read-only, no permission)."""
+        return StoreError(
+            f"cannot write to {path} ({exc}): the resume directory {self.directory} is read-only or not "
+            "yours. pllm_notebook writes there even to replay (its lock and log); make it writable, or copy "
+            f"it somewhere writable (cp -r {self.directory} ~/pllm-copy) and point pllm_notebook at the copy."
+        )
+
     def _translate(self, exc: Exception) -> StoreError:
         text = str(exc)
         lowered = text.lower()
+        if "read-only file system" in lowered or "permission denied" in lowered:
+            return self._unwritable(self.path, exc)
         if _is_lock_conflict(text):
             return StoreLockedError(
                 f"another program keeps {self.path} open ({text}); close it (a DuckDB shell, say) and try again"
@@ -176,23 +215,87 @@ class Database:
 
         A commit bumps the generation file so other processes see the change; ``last_commit`` then holds
         the stamps just before and just after it (read under the lock), so the writer can tell whether
-        anyone else wrote in between.
+        anyone else wrote in between. A commit that leaves the WAL too long compacts (``COMPACT_WAL_BYTES``).
         """
         duckdb = _duckdb()
-        with self.connect() as con:
-            before = self.generation()
-            con.execute("BEGIN TRANSACTION")
+        with self.locked():
+            with self.connect() as con:
+                before = self.generation()
+                con.execute("BEGIN TRANSACTION")
+                try:
+                    yield con
+                    con.execute("COMMIT")
+                except BaseException as exc:
+                    with contextlib.suppress(Exception):
+                        con.execute("ROLLBACK")
+                    if isinstance(exc, duckdb.Error):
+                        raise self._translate(exc) from exc
+                    raise
+                self._bump_generation()
+                self.last_commit = (before, self.generation())
+            wal = self.wal_bytes()
+            if wal > COMPACT_WAL_BYTES and wal > self.disk_bytes() // 8:
+                self._compact_after_commit()
+
+    # -- compaction ------------------------------------------------------------------------------
+
+    def wal_bytes(self) -> int:
+        """The size of the WAL: what every open replays, and what the next compaction folds in."""
+        try:
+            return compaction.wal_path(self.path).stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    def disk_bytes(self) -> int:
+        """The database's size on disk: the file and its WAL."""
+        try:
+            size = self.path.stat().st_size
+        except FileNotFoundError:
+            size = 0
+        return size + self.wal_bytes()
+
+    def _compact_after_commit(self) -> None:
+        """Compact, but never fail the commit that is already on disk: a failure is logged (once)."""
+        try:
+            self.compact()
+        except StoreError as exc:
+            if not self._compaction_failed:
+                self._compaction_failed = True
+                log.warning("pllm_notebook: %s (writes go on; the WAL keeps growing until it works)", exc)
+
+    def compact(self) -> tuple[int, int]:
+        """Copy every row into a fresh file and swap it in (see ``compaction.py``).
+
+        The old file and WAL stay untouched until the new file is complete, so a crash at any point
+        loses nothing; space freed by deleted rows is given back. Returns the bytes on disk before and
+        after.
+        """
+        duckdb = _duckdb()
+        with self.locked():
+            before = self.disk_bytes()
+            if not self.path.exists():
+                return before, before
+            compaction.discard_unfinished_build(self.path)
+            new = compaction.building_path(self.path)
             try:
-                yield con
-                con.execute("COMMIT")
+                with self.connect() as con:
+                    source = con.execute("SELECT current_database()").fetchall()[0][0]
+                    con.execute("ATTACH ? AS pllm_compacting", [str(new)])
+                    try:
+                        con.execute(f'COPY FROM DATABASE "{source}" TO pllm_compacting')
+                        con.execute("CHECKPOINT pllm_compacting")
+                    finally:
+                        con.execute("DETACH pllm_compacting")
+                compaction.swap_in(self.path)
             except BaseException as exc:
-                with contextlib.suppress(Exception):
-                    con.execute("ROLLBACK")
-                if isinstance(exc, duckdb.Error):
-                    raise self._translate(exc) from exc
+                compaction.discard_unfinished_build(self.path)
+                if isinstance(exc, duckdb.Error | OSError | RuntimeError):
+                    raise StoreError(
+                        f"could not compact {self.path} ({exc}); the file was not changed. Free some disk "
+                        f"space (compaction needs room for a second copy) and try again."
+                    ) from exc
                 raise
-            self._bump_generation()
-            self.last_commit = (before, self.generation())
+            return before, self.disk_bytes()
 
     # -- change signal ---------------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ def _size(n: float) -> str:
 
 def describe(directory: Path) -> list[str]:
     """Lines describing the directory: files, schema, calls, memo entries, blobs, integrity key."""
+    from . import gc
     from .database import DB_FILENAME, Database
     from .integrity import key_directory
     from .migrations import current_version
@@ -29,8 +30,11 @@ def describe(directory: Path) -> list[str]:
     lines = [f"resume directory {directory}"]
     if not path.exists():
         return [*lines, "  no database yet (nothing has been stored)"]
-    lines.append(f"  database   {path} ({_size(path.stat().st_size)})")
     db = Database(directory)
+    lines.append(
+        f"  database   {path} ({_size(path.stat().st_size)}, WAL {_size(db.wal_bytes())}: folded in by the "
+        "next compaction)"
+    )
     with db.connect() as con:
         version = current_version(con)
         calls, tokens_in, tokens_out, cost, first, last = con.execute(
@@ -84,6 +88,8 @@ def describe(directory: Path) -> list[str]:
             f"until you re-sign them with `pllm-notebook repair --trust {directory}` (only if you trust it)"
         )
         lines.append(f"  integrity key  {key} ({state})")
+    chosen = gc.plan(db)
+    lines.append(f"  gc         `pllm-notebook gc {directory}` would drop {chosen.summary()}")
     damaged = sorted(p.name for p in directory.glob(f"{DB_FILENAME}.damaged-*"))
     if damaged:
         lines.append("  kept aside by repair: " + ", ".join(damaged))

@@ -122,7 +122,15 @@ def _batch_requests(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [_v1_core, _v2_cache, _v3_activity, _batch_requests]
+def _last_replayed(con: duckdb.DuckDBPyConnection) -> None:
+    """When each memo entry was last replayed (NULL: never since it was stored), so a size budget and
+    ``pllm-notebook gc`` can drop what nobody uses first. Existing rows keep everything they had.
+
+    Idempotent and named without a number, like ``_batch_requests``."""
+    con.execute("ALTER TABLE memos ADD COLUMN IF NOT EXISTS last_replayed DOUBLE")
+
+
+MIGRATIONS: list[Migration] = [_v1_core, _v2_cache, _v3_activity, _batch_requests, _last_replayed]
 """``MIGRATIONS[i]`` moves a file from version ``i`` to ``i + 1``."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import StoreError
-from ..events import Event, bus, event_from_record
+from ..events import Event, MemoHit, bus, event_from_record
 from ..redaction import redact
 from .blobs import BlobStore
 from .database import NO_GENERATION, Database
@@ -125,6 +125,8 @@ class ResumeStore:
         # only the newest ACTIVITY_KEEP are kept on disk, so a backlog (the lock busy elsewhere) never needs more
         self._activity: collections.deque[Event] = collections.deque(maxlen=ACTIVITY_KEEP)
         self._activity_logged = 0
+        self.max_bytes: int | None = None
+        self._budget_warned = False
         self.sync(force=True)
         atexit.register(_flush_at_exit, weakref.ref(self))
         bus.subscribe(self._log_activity)
@@ -309,6 +311,40 @@ class ResumeStore:
         self._submit(op, wait=wait)
         self._memos[record.key] = record
         self._refused.pop(record.key, None)
+        if self.max_bytes is not None:
+            self.keep_within(self.max_bytes)
+
+    def keep_within(self, max_bytes: int) -> None:
+        """Keep the directory under ``max_bytes`` from now on (``max_bytes=`` of ``resume_directory``).
+
+        Over the budget, the least recently used memo entries (stored or replayed) go, with the calls and
+        blobs only they use, and the file is compacted; the newest entry always stays. What went is
+        logged; a budget that even the newest entry alone exceeds is reported once.
+        """
+        from . import gc
+
+        if max_bytes < 0:
+            raise ValueError(f"max_bytes must be a size in bytes, not {max_bytes!r}")
+        self.max_bytes = max_bytes
+        self.flush()
+        with self.db.locked():
+            if gc.directory_bytes(self.db) <= max_bytes:
+                return
+            chosen = gc.plan_budget(self.db, max_bytes)
+            _, after = gc.apply(self.db, chosen)
+        self.sync()
+        log.info(
+            "pllm_notebook: %s over max_bytes=%d: dropped %s", self.directory, max_bytes, chosen.summary()
+        )
+        if after > max_bytes and not self._budget_warned:
+            self._budget_warned = True
+            log.warning(
+                "pllm_notebook: %s holds %d bytes, over max_bytes=%d even after dropping every entry but the "
+                "newest; raise max_bytes",
+                self.directory,
+                after,
+                max_bytes,
+            )
 
     def delete_memo(self, key: str) -> None:
         """Remove a memo entry, here and for every other process."""
@@ -368,12 +404,21 @@ class ResumeStore:
                 self._ensure_writer()
                 self._queue_cond.notify()
 
-    def _write_activity(self, con: Any, rows: tuple[list[float], list[str], list[str]]) -> None:
+    def _write_activity(
+        self, con: Any, rows: tuple[list[float], list[str], list[str]], replayed: dict[str, float]
+    ) -> None:
         """Insert logged events (as :func:`_activity_rows` made them) in one statement, keeping only the
-        newest ``ACTIVITY_KEEP``. One statement, not one per row: the directory lock is held meanwhile."""
+        newest ``ACTIVITY_KEEP``, and stamp the memo entries they replayed (what a size budget and
+        ``gc`` keep longest). One statement each, not one per row: the directory lock is held meanwhile."""
         con.execute(
             "INSERT INTO activity SELECT nextval('change_seq'), unnest(?), unnest(?), unnest(?)", rows
         )
+        if replayed:
+            con.execute(
+                "UPDATE memos SET last_replayed = r.ts FROM (SELECT unnest(?) AS key, unnest(?) AS ts) r "
+                "WHERE memos.key = r.key",
+                [list(replayed), list(replayed.values())],
+            )
         before = self._activity_logged
         self._activity_logged += len(rows[0])
         if before // 1000 != self._activity_logged // 1000:
@@ -456,11 +501,12 @@ class ResumeStore:
         self._committing = True
         try:
             rows = _activity_rows(events)  # serialised before the lock is taken
+            replayed = {e.key: e.ts for e in events if isinstance(e, MemoHit)}
             with self.db.transaction() as con:
                 for pending in batch:
                     pending.op(con)
                 if events:
-                    self._write_activity(con, rows)
+                    self._write_activity(con, rows, replayed)
             before, after = self.db.last_commit
             with self._sync_lock:
                 if before == self._generation:

@@ -116,3 +116,26 @@ def test_a_file_size_limit_loses_no_answer_and_leaves_nothing_half_written(tmp_p
     full = _run(directory, limit_bytes=200 * 1024)
     _assert_answered_and_reported_once(full)
     _assert_clean_and_recovers(directory)
+
+
+def test_a_read_only_directory_names_the_file_and_the_way_out(small_tmpfs):
+    directory = small_tmpfs / ".pllm"
+    done = _run(directory)
+    assert done.returncode == 0, done.stderr
+    files = {p: p.read_bytes() for p in directory.rglob("*") if p.is_file()}
+    remount = subprocess.run(["mount", "-o", "remount,ro", str(small_tmpfs)], capture_output=True)
+    if remount.returncode != 0:
+        pytest.skip(f"cannot remount read-only: {remount.stderr.decode().strip()}")
+    again = _run(directory)
+    assert again.returncode != 0
+    assert "Traceback" in again.stderr and "StoreError" in again.stderr
+    message = again.stderr.strip().splitlines()[-1]
+    assert str(directory) in message and "read-only" in message and "copy it somewhere writable" in message
+    for command in ("info", "gc"):
+        shown = subprocess.run(
+            [sys.executable, "-m", "pllm_notebook.cli", command, str(directory)],
+            capture_output=True,
+            text=True,
+        )
+        assert shown.returncode == 1 and "read-only" in shown.stderr and str(directory) in shown.stderr, shown
+    assert {p: p.read_bytes() for p in directory.rglob("*") if p.is_file()} == files, "nothing was changed"
