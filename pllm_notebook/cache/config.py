@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import ConfigError
 from .presets import resolve_threshold
 
-__all__ = ["CacheConfig", "CacheContext", "CacheStats", "DEFAULT_EMBEDDING_MODEL"]
+__all__ = ["CacheConfig", "CacheContext", "CacheStats", "DEFAULT_EMBEDDING_MODEL", "PartitionEstimate"]
 
 #: recallm's name for the type of ``cache_context=``: a dict of what else the answer depends on.
 CacheContext = dict[str, Any]
-
-if TYPE_CHECKING:
-    from .verification import PartitionEstimate
 
 DEFAULT_EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 
@@ -106,6 +103,24 @@ class CacheConfig:
     def resolved_threshold(self, model_id: str | None = None) -> float:
         """The cosine threshold for the embedder ``model_id`` (default: ``embedding_model``)."""
         return resolve_threshold(self.threshold, model_id or self.embedding_model)
+
+
+@dataclass(frozen=True)
+class PartitionEstimate:
+    """What one partition's checks say: its wrong hits per lookup at the threshold in force, and the bound.
+
+    Without a threshold in force (semantic hits off) the figures are those at the preset's threshold.
+    """
+
+    partition: str
+    namespace: str
+    lookups: int
+    candidates: int
+    checks: int
+    wrong: int
+    wrong_rate: float | None
+    wrong_rate_upper: float
+    threshold: float | None  # None: semantic hits are off until the checks allow them
 
 
 @dataclass

@@ -38,6 +38,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from .config import PartitionEstimate
 from .embedders import embed_texts
 
 __all__ = [
@@ -120,24 +121,6 @@ class LLMJudge:
     def __call__(self, cached: str, live: str, prompt: str) -> bool:
         reply = self.complete(self.TEMPLATE.format(prompt=prompt, cached=cached, live=live))
         return reply.strip().lower().startswith("yes")
-
-
-@dataclass(frozen=True)
-class PartitionEstimate:
-    """What one partition's checks say: its wrong hits per lookup at the threshold in force, and the bound.
-
-    Without a threshold in force (semantic hits off) the figures are those at the preset's threshold.
-    """
-
-    partition: str
-    namespace: str
-    lookups: int
-    candidates: int
-    checks: int
-    wrong: int
-    wrong_rate: float | None
-    wrong_rate_upper: float
-    threshold: float | None  # None: semantic hits are off until the checks allow them
 
 
 class _Partition:

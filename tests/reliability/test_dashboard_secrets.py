@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -43,6 +45,7 @@ def test_the_served_dashboard_never_shows_a_key(tmp_path, secret_env):
     cache.close()
     entry_id = DuckDBStorage(directory).entries("default")[0].id
     port = free_port()
+    token = secrets.token_urlsafe(24)
     log = tmp_path / "server.log"
     with open(log, "w") as sink:
         server = subprocess.Popen(
@@ -50,9 +53,10 @@ def test_the_served_dashboard_never_shows_a_key(tmp_path, secret_env):
             stdout=sink,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            env={**os.environ, "PLLM_DASHBOARD_TOKEN": token},
         )
     try:
-        url = f"http://127.0.0.1:{port}/"
+        url = f"http://127.0.0.1:{port}/?token={token}"
         wait_for_http(url, server)
         with playwright_api.sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)

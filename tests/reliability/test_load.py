@@ -4,6 +4,8 @@ dashboard server (or a reader). Zero errors, and every entry any of them reporte
 from __future__ import annotations
 
 import json
+import os
+import secrets
 import subprocess
 import sys
 import threading
@@ -135,20 +137,24 @@ def test_four_processes_on_one_resume_directory(tmp_path):
     port = free_port()
 
     def dashboard(report: Path):
+        token = secrets.token_urlsafe(24)
         log = report.with_suffix(".log")  # a file, not a pipe nobody reads until the end (it could fill)
         with open(log, "w") as sink:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "pllm_notebook.cli", "dashboard", str(directory), "--port", str(port)],
                 stdout=sink,
                 stderr=subprocess.STDOUT,
+                env={**os.environ, "PLLM_DASHBOARD_TOKEN": token},
             )
         pages = {"ok": 0}
         stop = threading.Event()
+        # the owner's browser: the token's URL is traded for a cookie, which later visits carry
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
 
         def browse() -> None:  # a browser opening the page now and then: each visit builds a view
             while not stop.wait(3.0):
                 try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as page:
+                    with opener.open(f"http://127.0.0.1:{port}/?token={token}", timeout=10) as page:
                         pages["ok"] += page.status == 200
                 except OSError:
                     pass
