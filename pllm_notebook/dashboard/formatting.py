@@ -51,6 +51,23 @@ def headlines(snap: Snapshot) -> list[Headline]:
         Headline("tokens_saved", "tokens saved", f"{t.tokens_saved:,}"),
         Headline("cost_spent", "money spent", _money(t.cost_spent_usd)),
         Headline("cost_saved", "money saved", _money(t.cost_saved_usd)),
+        *_budget_headlines(snap),
+    ]
+
+
+def _budget_headlines(snap: Snapshot) -> list[Headline]:
+    """With an error budget: the measured wrong-hit rate, its 95% bound, and the checks behind them."""
+    budget = snap.error_budget
+    if budget is None:
+        return []
+    rate = "–" if budget.wrong_rate is None else f"{budget.wrong_rate:.1%}"
+    return [
+        Headline("wrong_hits", "wrong hits (95% bound)", f"{rate} ({budget.wrong_rate_upper:.1%})"),
+        Headline(
+            "budget_checks",
+            "checks / verification calls",
+            f"{budget.checks:,} / {budget.verification_calls:,}",
+        ),
     ]
 
 

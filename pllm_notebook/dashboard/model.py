@@ -89,6 +89,19 @@ class CellRow:
 
 
 @dataclass(frozen=True)
+class ErrorBudget:
+    """A semantic cache's error budget as its checks measure it (``CacheConfig(max_wrong_rate=...)``).
+
+    The figures are those of the partition whose bound is the highest, the one closest to its budget.
+    """
+
+    wrong_rate: float | None
+    wrong_rate_upper: float
+    checks: int
+    verification_calls: int
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """Everything on the dashboard at one moment; safe to hand to another thread."""
 
@@ -104,6 +117,7 @@ class Snapshot:
     cells: tuple[CellRow, ...]
     cache_version: int = 0
     """Grows with every cache lookup or invalidation: the cache browser re-reads only when it moved."""
+    error_budget: ErrorBudget | None = None
     updated: float = field(default_factory=time.time)
 
 
@@ -150,6 +164,9 @@ class DashboardModel:
         self._similarities: collections.deque[float] = collections.deque(maxlen=SIMILARITY_SIZE)
         self._miss_similarities: collections.deque[float] = collections.deque(maxlen=SIMILARITY_SIZE)
         self._threshold: float | None = None
+        # per namespace, the newest (wrong rate, its 95% bound, checks) of a cache with an error budget
+        self._budgets: dict[str, tuple[float | None, float, int]] = {}
+        self._verification_calls = 0
         self._cache_version = 0
         self._row_ids = 0
         self._version = 0
@@ -336,6 +353,9 @@ class DashboardModel:
         if event.similarity is not None:
             target = self._similarities if event.outcome == "semantic" else self._miss_similarities
             target.append(event.similarity)
+        if event.wrong_rate_upper is not None:
+            self._budgets[event.namespace] = (event.wrong_rate, event.wrong_rate_upper, event.checks)
+        self._verification_calls += event.verification
 
     def _finish_call(self, event: LLMCallFinished) -> None:
         row = self._in_flight.pop(event.call_id, None)
@@ -389,7 +409,14 @@ class DashboardModel:
             threshold=self._threshold,
             cells=cells,
             cache_version=self._cache_version,
+            error_budget=self._error_budget(),
         )
+
+    def _error_budget(self) -> ErrorBudget | None:
+        if not self._budgets:
+            return None
+        rate, upper, checks = max(self._budgets.values(), key=lambda b: b[1])
+        return ErrorBudget(rate, upper, checks, self._verification_calls)
 
     @property
     def snapshot(self) -> Snapshot:

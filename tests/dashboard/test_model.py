@@ -7,7 +7,7 @@ import threading
 
 import pllm_notebook as pllm
 from pllm_notebook.dashboard.attach import attach_dashboard
-from pllm_notebook.dashboard.formatting import static_html, status_line
+from pllm_notebook.dashboard.formatting import headlines, static_html, status_line
 from pllm_notebook.dashboard.model import DashboardModel
 from pllm_notebook.dashboard.status_line import StatusLine
 from pllm_notebook.events import (
@@ -225,3 +225,38 @@ def test_a_stale_views_comm_messages_leave_no_text_in_cell_output(caplog) -> Non
     logging.getLogger("Comm").warning("something else")
     logged = [r.getMessage() for r in caplog.records]
     assert logged == ["something else"]
+
+
+def test_an_error_budget_shows_its_measured_wrong_hits_bound_and_checks() -> None:
+    model, event_bus = _model()
+    try:
+        lookup = dict(prompt="q", directory=DIR, threshold=0.8)
+        event_bus.emit(CacheLookup(outcome="exact", namespace="plain", **lookup))
+        assert "wrong_hits" not in [h.key for h in headlines(model.flush())], "no budget, no budget figures"
+        event_bus.emit(
+            CacheLookup(
+                outcome="miss",
+                namespace="a",
+                verification=True,
+                wrong_rate=0.01,
+                wrong_rate_upper=0.04,
+                checks=31,
+                **lookup,
+            )
+        )
+        event_bus.emit(
+            CacheLookup(
+                outcome="semantic",
+                namespace="b",
+                similarity=0.9,
+                wrong_rate=None,
+                wrong_rate_upper=0.09,
+                checks=12,
+                **lookup,
+            )
+        )
+        shown = {h.key: h.value for h in headlines(model.flush())}
+        assert shown["wrong_hits"] == "– (9.0%)", "the partition closest to its budget is the one shown"
+        assert shown["budget_checks"] == "12 / 1"
+    finally:
+        model.close()
