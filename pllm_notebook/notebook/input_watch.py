@@ -43,13 +43,18 @@ class InputWatch:
     """The objects a cell reads (directly or through the notebook's functions) and their fingerprints
     before it runs."""
 
-    def __init__(self, namespace: dict[str, Any], names: tuple[str, ...]) -> None:
+    def __init__(
+        self, namespace: dict[str, Any], names: tuple[str, ...], known: dict[str, str] | None = None
+    ) -> None:
+        """``known`` maps names to the fingerprints of their values computed just before (the cell's key),
+        so a large input is not hashed twice before the run."""
+        known = known or {}
         self.objects = {name: namespace[name] for name in _reached(namespace, names)}
         self._prints: dict[str, str] = {}
         for name, value in self.objects.items():
             if _watched(value):
                 try:
-                    self._prints[name] = fingerprint(value)
+                    self._prints[name] = known[name] if name in known else fingerprint(value)
                 except Unfingerprintable:
                     continue
 

@@ -107,6 +107,7 @@ class _CellRun:
         self.key = ""
         self.inputs: dict[str, Any] = {}
         self.unhashable: dict[str, str] = {}
+        self.value_prints: dict[str, str] = {}
 
     # -- the key ---------------------------------------------------------------------------------
 
@@ -128,7 +129,9 @@ class _CellRun:
             if isinstance(value, MessageState | Agent):
                 agents.add(value.name)
             try:
-                _add_input(name, value, attributes.get(name, ()), fingerprints, code)
+                whole = _add_input(name, value, attributes.get(name, ()), fingerprints, code)
+                if whole is not None:
+                    self.value_prints[name] = whole
             except Unfingerprintable as exc:
                 self.unhashable[name] = str(exc)
         self.inputs = {
@@ -273,7 +276,11 @@ class _CellRun:
             self.note(f"memo miss ({reason}): running the cell")
             orch.emit(MemoMiss(key=self.key, label=self.label, reason=reason))
         namespace = self.shell.user_ns
-        watch = InputWatch(namespace, self.names.reads) if storable and self.options.keep_vars else None
+        watch = (
+            InputWatch(namespace, self.names.reads, known=self.value_prints)
+            if storable and self.options.keep_vars
+            else None
+        )
         before = {n: namespace[n] for n in (*self.names.reads, *self.names.assigns) if n in namespace}
         run = _Run(
             conversations=_state_hashes(orch, set(orch.agents)),
@@ -392,9 +399,12 @@ class _CellRun:
 
 def _add_input(
     name: str, value: Any, attributes: Iterable[str], fingerprints: dict[str, str], code: dict[str, str]
-) -> None:
+) -> str | None:
     """Put one value the cell reads into its key: the user's code by name in ``code`` (a local module by
-    the attributes the cell reads of it), the rest by content in ``fingerprints``."""
+    the attributes the cell reads of it), the rest by content in ``fingerprints``.
+
+    Returns the fingerprint of the whole value when that is what went in (the run's in-place watch
+    reuses it), else None."""
     if isinstance(value, types.ModuleType) and is_local_module(value.__name__) and attributes:
         for attr in attributes:
             if hasattr(value, attr):
@@ -403,11 +413,14 @@ def _add_input(
                 code.update(parts)
                 if data is not None:
                     code[f"{value.__name__}.{attr}"] = fingerprint(data)
-        return
+        return None
     parts, data = code_parts(value)
     code.update(parts)
     if data is not None:
         fingerprints[name] = fingerprint(data)
+        if data is value:
+            return fingerprints[name]
+    return None
 
 
 @dataclass
