@@ -72,14 +72,14 @@ def bench_hit_overhead(repeats: int, notebooks: Path) -> list[Figure]:
         rows = 1_000_000
         rng = np.random.default_rng(0)
         frames = {
-            "numeric + categorical (int64, float64, category)": pd.DataFrame(
+            "int64, float64, category": pd.DataFrame(
                 {
                     "id": np.arange(rows),
                     "score": rng.random(rows),
                     "group": pd.Categorical(rng.choice(["a", "b", "c"], rows)),
                 }
             ),
-            "with a text column (int64, float64, str)": pd.DataFrame(
+            "int64, float64, str": pd.DataFrame(
                 {
                     "id": np.arange(rows),
                     "score": rng.random(rows),
@@ -102,7 +102,7 @@ def bench_hit_overhead(repeats: int, notebooks: Path) -> list[Figure]:
                 exec(compile(cell, "<cell>", "exec"), ip.user_ns)
                 runs.append(time.perf_counter() - started)
             figures += [
-                _figure(f"1M-row frame, {name}: %%memoize hit", _median_ms(hits), "<= 20 ms"),
+                _figure(f"%%memoize hit, 1M-row frame ({name})", _median_ms(hits), "<= 20 ms"),
                 _figure("  of which fingerprint", _median_ms(prints)),
                 _figure("  the cell run plainly", _median_ms(runs)),
             ]
@@ -153,8 +153,8 @@ def bench_key_checks(repeats: int, notebooks: Path) -> list[Figure]:
             lines = len(Path("helpers_big.py").read_text().splitlines())
             cells = {
                 "trivial cell (x = 1 + 1)": "x = 1 + 1",
-                f"calls a {lines}-line local module (20-function chain)": "y = helpers_big.f_19(5)",
-                "reads 20 files": "rows = [len(open(f'data_{i}.csv').read()) for i in range(20)]",
+                f"cell calling a {lines}-line local module": "y = helpers_big.f_19(5)",
+                "cell reading 20 files": "rows = [len(open(f'data_{i}.csv').read()) for i in range(20)]",
             }
             for name, cell in cells.items():
                 hits = _memo_hits(ip, cell, repeats)
@@ -165,7 +165,7 @@ def bench_key_checks(repeats: int, notebooks: Path) -> list[Figure]:
                     runs.append(time.perf_counter() - started)
                 target = "<= 5 ms" if name.startswith("trivial") else "<= 20 ms"
                 figures += [
-                    _figure(f"{name}: %%memoize hit", _median_ms(hits), target),
+                    _figure(f"%%memoize hit, {name}", _median_ms(hits), target),
                     _figure("  the cell run plainly", _median_ms(runs)),
                 ]
         finally:
@@ -310,11 +310,14 @@ def worker(section: str, repeats: int, notebooks: Path) -> None:
 def print_section(title: str, ours: list[Figure], theirs: list[Figure] | None) -> None:
     """One section's lines: this tree's figure, the baseline's beside it ("-" where it has none)."""
     print(title + ":")
+    if theirs is not None and theirs[0]["name"] == "failed":
+        print(f"  (the baseline could not run this: {theirs[0]['text']})")
+        theirs = []
     for i, figure in enumerate(ours):
-        line = f"  {figure['name'][:58]:58} {figure['text']:34}"
+        line = f"  {figure['name']:56} {figure['text']:30}"
         if theirs is not None:
             other = theirs[i]["text"] if i < len(theirs) and theirs[i]["name"] == figure["name"] else "-"
-            line += f" {other:34}"
+            line += f" {other:30}"
         print(line + (f" target {figure['target']}" if figure["target"] else ""), flush=True)
 
 
@@ -322,6 +325,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--skip-quickstart", action="store_true")
+    parser.add_argument("--only", choices=SECTIONS, action="append", help="run this section (repeatable)")
     parser.add_argument(
         "--baseline", metavar="REF", help="tag, branch or commit to compare with (default: last v* tag)"
     )
@@ -342,19 +346,17 @@ def main() -> int:
             )
             return 2
         baseline = baseline_env(ref)
-    sections = [s for s in SECTIONS if not (args.skip_quickstart and s == "quickstart")]
+    sections = args.only or [s for s in SECTIONS if not (args.skip_quickstart and s == "quickstart")]
     print(f"pllm_notebook notebook benchmarks ({os.cpu_count()} cores)")
     for section in sections:
         version, ours = run_section(sys.executable, section, args.repeats, args.notebooks)
         theirs = None
         if baseline is not None:
-            their_version, theirs = run_section(
-                baseline.python, section, args.repeats, baseline.source / "notebooks"
-            )
+            _, theirs = run_section(baseline.python, section, args.repeats, baseline.source / "notebooks")
         if section == sections[0]:
-            header = f"  {'':58} {'this tree (' + version + ')':34}"
+            header = f"  {'':56} {'this tree, ' + version:30}"
             if baseline is not None:
-                header += f" {baseline.label + ' (' + their_version + ')':34}"
+                header += f" {baseline.label:30}"
             print(header)
         print_section(SECTIONS[section][0], ours, theirs)
     return 0
