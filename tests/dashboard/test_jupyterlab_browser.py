@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dashboard_browser import ARTIFACTS, free_port, stop_process, wait_for_http
+from dashboard_browser import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -53,53 +49,6 @@ def write_notebook(path: Path, sources: list[str]) -> None:
         "nbformat_minor": 5,
     }
     path.write_text(json.dumps(notebook))
-
-
-def start_jupyterlab(root: Path, port: int, log) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "JUPYTERLAB_SETTINGS_DIR": str(root / ".lab-settings"),
-        "JUPYTERLAB_WORKSPACES_DIR": str(root / ".lab-workspaces"),
-        "PLLM_OFFLINE_LATENCY": "3",  # long enough to see the call in flight
-    }
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "jupyter",
-            "lab",
-            "--allow-root",
-            "--no-browser",
-            "--ip=127.0.0.1",
-            f"--port={port}",
-            "--IdentityProvider.token=",
-            "--ServerApp.password=",
-            "--ServerApp.disable_check_xsrf=True",
-            f"--ServerApp.root_dir={root}",
-            "--LabApp.news_url=None",
-            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-        ],
-        cwd=root,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-
-
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Path]]:
-    """One JupyterLab for the module's tests (starting one takes a while); yields its port and root."""
-    root = tmp_path_factory.mktemp("lab")
-    port = free_port()
-    log_path = root.parent / "jupyterlab.log"
-    with log_path.open("w") as log:
-        server = start_jupyterlab(root, port, log)
-        try:
-            wait_for_http(f"http://127.0.0.1:{port}/api/status", server, timeout=180)
-            yield port, root
-        finally:
-            stop_process(server)
 
 
 def own_folder(root: Path, name: str) -> Path:
