@@ -12,7 +12,6 @@ from dashboard_browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
     free_port,
-    start_jupyterlab,
     stop_process,
     wait_for_http,
 )
@@ -53,6 +52,8 @@ def browser_page(tmp_path: Path) -> Iterator:
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Path]]:
     """One Jupyter server for the session's browser tests, JupyterLab and Notebook 7 pages alike
     (starting one takes a while); yields its port and root. Each test works in a folder of its own."""
+    from test_jupyterlab_browser import start_jupyterlab
+
     root = tmp_path_factory.mktemp("lab")
     port = free_port()
     log_path = root.parent / "jupyterlab.log"

@@ -6,7 +6,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -57,36 +56,3 @@ def stop_process(proc: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=15)
-
-
-def start_jupyterlab(root: Path, port: int, log) -> subprocess.Popen:
-    """A Jupyter server (JupyterLab at ``/lab``, Notebook 7 at ``/notebooks``) for ``root``, logging to ``log``."""
-    env = {
-        **os.environ,
-        "JUPYTERLAB_SETTINGS_DIR": str(root / ".lab-settings"),
-        "JUPYTERLAB_WORKSPACES_DIR": str(root / ".lab-workspaces"),
-        "PLLM_OFFLINE_LATENCY": "3",  # long enough to see the call in flight
-    }
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "jupyter",
-            "lab",
-            "--allow-root",
-            "--no-browser",
-            "--ip=127.0.0.1",
-            f"--port={port}",
-            "--IdentityProvider.token=",
-            "--ServerApp.password=",
-            "--ServerApp.disable_check_xsrf=True",
-            f"--ServerApp.root_dir={root}",
-            "--LabApp.news_url=None",
-            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-        ],
-        cwd=root,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -49,6 +52,38 @@ def write_notebook(path: Path, sources: list[str]) -> None:
         "nbformat_minor": 5,
     }
     path.write_text(json.dumps(notebook))
+
+
+def start_jupyterlab(root: Path, port: int, log) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "JUPYTERLAB_SETTINGS_DIR": str(root / ".lab-settings"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(root / ".lab-workspaces"),
+        "PLLM_OFFLINE_LATENCY": "3",  # long enough to see the call in flight
+    }
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "jupyter",
+            "lab",
+            "--allow-root",
+            "--no-browser",
+            "--ip=127.0.0.1",
+            f"--port={port}",
+            "--IdentityProvider.token=",
+            "--ServerApp.password=",
+            "--ServerApp.disable_check_xsrf=True",
+            f"--ServerApp.root_dir={root}",
+            "--LabApp.news_url=None",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        ],
+        cwd=root,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 def own_folder(root: Path, name: str) -> Path:
