@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import ClassVar, Literal
 
+from .call_record import CallRecord
 from .redaction import redact
 
 __all__ = [
@@ -198,6 +199,36 @@ class LLMCallFinished(Event):
     cost_usd: float = 0.0
     similarity: float | None = None
     error: str = ""
+    call: CallRecord | None = field(default=None, repr=False, compare=False)
+    """The record the call log keeps (None for a call that failed, or one read back from the activity log)."""
+
+    @classmethod
+    def of(
+        cls, call: CallRecord, *, label: str = "", latency_s: float | None = None, **event: object
+    ) -> LLMCallFinished:
+        """The event of a finished call, its fields taken from ``call`` (``latency_s``: how long it took now,
+        when that is not the original call's time, as for a cache hit)."""
+        return cls(
+            call_id=call.call_id,
+            agent=call.agent,
+            label=label,
+            provider=call.provider,
+            model=call.model,
+            source=call.source,
+            latency_s=call.latency_s if latency_s is None else latency_s,
+            input_tokens=call.input_tokens,
+            output_tokens=call.output_tokens,
+            cost_usd=call.cost_usd,
+            similarity=call.similarity,
+            call=call,
+            **event,  # type: ignore[arg-type]
+        )
+
+    def to_record(self) -> dict[str, object]:
+        """The flat fields only: the activity log keeps what the dashboard shows, the call log the rest."""
+        record = super().to_record()
+        del record["call"]
+        return record
 
 
 @dataclass(frozen=True, kw_only=True)
