@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from .call_record import CallRecord, Source, json_parsed
 
 __all__ = [
+    "ENTRY_FIELDS",
     "ROW_FIELDS",
     "StoredAnswer",
     "call_from_columns",
@@ -116,34 +117,25 @@ class StoredAnswer(Protocol):
     cost_usd: float
 
 
+ENTRY_FIELDS = ("model", "provider", "input_tokens", "output_tokens", "latency_s", "cost_usd")
+"""What a cache entry keeps of the call that answered it under the record's own names (beside the text)."""
+
+
 def entry_fields(call: CallRecord) -> dict[str, Any]:
     """The answer part of a live call, as the fields of a cache entry (the engine's ``"reply"`` format)."""
     parsed, _ = json_parsed(call.parsed)
+    fields = {name: getattr(call, name) for name in ENTRY_FIELDS}
     return {
         "response": {"format": "reply", "text": call.text, "parsed": parsed},
         "response_text": call.text,
-        "model": call.model,
-        "provider": call.provider,
-        "input_tokens": call.input_tokens,
-        "output_tokens": call.output_tokens,
-        "latency_s": call.latency_s,
-        "cost_usd": call.cost_usd,
+        **fields,
     }
 
 
 def call_from_entry(entry: StoredAnswer, source: Source, similarity: float, parsed: Any = None) -> CallRecord:
     """A cache entry served as the answer to a call: what the original call took and cost, and how close
     the request was (``parsed``: the structured answer, already validated by the caller)."""
+    fields = {name: getattr(entry, name) for name in ENTRY_FIELDS}
     return CallRecord(
-        text=entry.response_text,
-        model=entry.model,
-        input_tokens=entry.input_tokens,
-        output_tokens=entry.output_tokens,
-        parsed=parsed,
-        provider=entry.provider,
-        latency_s=entry.latency_s,
-        cost_usd=entry.cost_usd,
-        source=source,
-        similarity=similarity,
-        entry_id=entry.id,
+        entry.response_text, parsed=parsed, source=source, similarity=similarity, entry_id=entry.id, **fields
     )

@@ -182,6 +182,21 @@ class LLMCallStarted(Event):
     prompt: str = ""
 
 
+_FROM_CALL = (
+    "call_id",
+    "agent",
+    "provider",
+    "model",
+    "source",
+    "latency_s",
+    "input_tokens",
+    "output_tokens",
+    "cost_usd",
+    "similarity",
+)
+"""The fields of ``LLMCallFinished`` that say the same as the :class:`CallRecord` it carries."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class LLMCallFinished(Event):
     """A call ended; ``source`` says where its answer came from."""
@@ -208,21 +223,10 @@ class LLMCallFinished(Event):
     ) -> LLMCallFinished:
         """The event of a finished call, its fields taken from ``call`` (``latency_s``: how long it took now,
         when that is not the original call's time, as for a cache hit)."""
-        return cls(
-            call_id=call.call_id,
-            agent=call.agent,
-            label=label,
-            provider=call.provider,
-            model=call.model,
-            source=call.source,
-            latency_s=call.latency_s if latency_s is None else latency_s,
-            input_tokens=call.input_tokens,
-            output_tokens=call.output_tokens,
-            cost_usd=call.cost_usd,
-            similarity=call.similarity,
-            call=call,
-            **event,  # type: ignore[arg-type]
-        )
+        fields: dict[str, object] = {name: getattr(call, name) for name in _FROM_CALL}
+        if latency_s is not None:
+            fields["latency_s"] = latency_s
+        return cls(**fields, label=label, call=call, **event)  # type: ignore[arg-type]
 
     def to_record(self) -> dict[str, object]:
         """The flat fields only: the activity log keeps what the dashboard shows, the call log the rest."""

@@ -37,15 +37,10 @@ def _prompt(request: dict[str, Any]) -> str:
 
 def call_events(call: CallRecord, directory: str) -> list[Event]:
     """The events a logged call stands for: it started, maybe hit the cache, and finished."""
+    common = {"call_id": call.call_id, "agent": call.agent, "provider": call.provider, "model": call.model}
     events: list[Event] = [
         LLMCallStarted(
-            call_id=call.call_id,
-            agent=call.agent,
-            provider=call.provider,
-            model=call.model,
-            prompt=_prompt(call.request),
-            ts=call.created - call.latency_s,
-            directory=directory,
+            **common, prompt=_prompt(call.request), ts=call.created - call.latency_s, directory=directory
         )
     ]
     if call.source in ("exact", "semantic"):

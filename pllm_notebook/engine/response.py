@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections.abc import Iterator
@@ -14,36 +15,18 @@ from .streaming import ChunkFeed
 __all__ = ["LLMResponse", "ResponseData", "Source", "Usage"]
 
 
+_RESPONSE_DATA_ORDER = ("latency_s", "cost_usd", "source", "similarity", "parsed", "chunks", "tool_calls")
+
+
 def ResponseData(
-    final_answer: str,
-    model: str,
-    provider: str,
-    usage: Usage | None = None,
-    latency_s: float = 0.0,
-    cost_usd: float = 0.0,
-    source: Source = "live",
-    similarity: float | None = None,
-    output_parsed: Any = None,
-    chunks: tuple[str, ...] | None = None,
-    tool_calls: tuple[dict[str, Any], ...] | None = None,
+    final_answer: str, model: str, provider: str, usage: Usage | None = None, *rest: Any, **named: Any
 ) -> CallRecord:
-    """A resolved answer given in the order of the former ``ResponseData`` class: now a :class:`CallRecord`."""
-    usage = usage or Usage()
-    return CallRecord(
-        text=final_answer,
-        model=model,
-        input_tokens=usage.input_tokens,
-        output_tokens=usage.output_tokens,
-        cached_input_tokens=usage.cached_input_tokens,
-        parsed=output_parsed,
-        chunks=chunks,
-        provider=provider,
-        latency_s=latency_s,
-        cost_usd=cost_usd,
-        source=source,
-        similarity=similarity,
-        tool_calls=tool_calls,
-    )
+    """A resolved answer given as the former ``ResponseData`` class took it (``final_answer, model, provider,
+    usage, latency_s, cost_usd, source, similarity, output_parsed, chunks, tool_calls``): a :class:`CallRecord`."""
+    if "output_parsed" in named:
+        named["parsed"] = named.pop("output_parsed")
+    named.update(zip(_RESPONSE_DATA_ORDER, rest, strict=False))
+    return CallRecord(final_answer, model, *dataclasses.astuple(usage or Usage()), provider=provider, **named)
 
 
 class LLMResponse:
