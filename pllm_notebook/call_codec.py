@@ -26,6 +26,7 @@ __all__ = [
     "call_from_row",
     "call_to_row",
     "entry_fields",
+    "savings",
 ]
 
 ROW_FIELDS = (
@@ -119,6 +120,16 @@ class StoredAnswer(Protocol):
 
 ENTRY_FIELDS = ("model", "provider", "input_tokens", "output_tokens", "latency_s", "cost_usd")
 """What a cache entry keeps of the call that answered it under the record's own names (beside the text)."""
+
+
+def savings(answer: StoredAnswer | CallRecord) -> dict[str, Any]:
+    """What serving ``answer`` again saved (the original call's time, tokens and cost), as ``CacheLookup``
+    fields; for a cache entry about to be served or a logged call that was a hit."""
+    return {
+        "time_saved_s": answer.latency_s,
+        "tokens_saved": answer.input_tokens + answer.output_tokens,
+        "cost_saved_usd": answer.cost_usd,
+    }
 
 
 def entry_fields(call: CallRecord) -> dict[str, Any]:

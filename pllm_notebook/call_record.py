@@ -82,10 +82,6 @@ class CallRecord:
         return Usage(self.input_tokens, self.output_tokens, self.cached_input_tokens)
 
     @property
-    def total_tokens(self) -> int:
-        return self.input_tokens + self.output_tokens
-
-    @property
     def response_text(self) -> str:
         """The answer text under the call log's column name."""
         return self.text

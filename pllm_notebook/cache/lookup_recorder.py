@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from ..call_codec import savings
 from ..events import CacheError, CacheLookup, bus, snippet
 from .lookup import Attempt, Decision
 from .verification import ErrorBudget
@@ -99,9 +100,7 @@ class LookupRecorder:
             similarity,
             latency,
             entry_id=entry.id,
-            time_saved_s=entry.latency_s,
-            tokens_saved=entry.input_tokens + entry.output_tokens,
-            cost_saved_usd=entry.cost_usd,
+            **savings(entry),
         )
 
     def _report(

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from ..call_codec import savings
 from ..events import CacheLookup, Event, LLMCallFinished, LLMCallStarted, MemoMiss, MemoStored
 from ..store import CallRecord, MemoRecord, ResumeStore
 from .model import DashboardModel
@@ -49,11 +50,9 @@ def call_events(call: CallRecord, directory: str) -> list[Event]:
                 outcome=call.source,
                 similarity=call.similarity,
                 model=call.model,
-                time_saved_s=call.latency_s,
-                tokens_saved=call.total_tokens,
-                cost_saved_usd=call.cost_usd,
                 ts=call.created,
                 directory=directory,
+                **savings(call),
             )
         )
     events.append(LLMCallFinished.of(call, ts=call.created, directory=directory))
