@@ -33,13 +33,15 @@ Outcome = Literal["exact", "semantic", "miss", "rejected"]
 @dataclass
 class Attempt:
     """One lookup: the request, where it may match (namespace, partition), when it started, and the
-    prompt's vector once embedded (kept so that storing the answer of a miss does not embed again)."""
+    prompt's vector once embedded (kept so that storing the answer of a miss does not embed again) with
+    how long embedding it took."""
 
     canon: CanonicalRequest
     namespace: str
     partition: str
     started: float
     vector: np.ndarray | None = None
+    embed_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ class Decision:
     the ``similarity`` of the nearest prompt, and ``reason`` (the guard that rejected it).
 
     ``failure`` is ``(stage, error)`` when a step failed and the lookup fell back to a miss;
-    ``embed_s`` / ``search_s`` are how long embedding and the vector search took, when they ran.
+    ``search_s`` is how long the vector search took, when it ran.
     """
 
     outcome: Outcome
@@ -56,7 +58,6 @@ class Decision:
     similarity: float | None = None
     reason: str = ""
     failure: tuple[str, BaseException] | None = None
-    embed_s: float | None = None
     search_s: float | None = None
 
     @property
@@ -96,7 +97,7 @@ def decide(
 ) -> Decision:
     """The answer to the ``occurrence``-th asking of ``attempt``'s request, from what ``mirror`` holds.
 
-    Sets ``attempt.vector`` when it embedded the prompt: the one thing it leaves behind.
+    Sets ``attempt.vector`` and ``attempt.embed_s`` when it embedded the prompt: all it leaves behind.
     """
     canon, partition = attempt.canon, attempt.partition
     samples = mirror.exact(partition, canon.exact_key)
@@ -104,24 +105,24 @@ def decide(
         return Decision("exact", samples[occurrence], 1.0)
     if samples or not canon.prompt:
         return Decision("miss")
-    attempt.vector, embed_s, failure = embed_prompt(embed, canon.prompt)
+    attempt.vector, attempt.embed_s, failure = embed_prompt(embed, canon.prompt)
     if attempt.vector is None:
         return Decision("miss", failure=failure)
     start = time.perf_counter()
     candidates = mirror.nearest(partition, attempt.vector)
-    timing = {"embed_s": embed_s, "search_s": time.perf_counter() - start}
+    search_s = time.perf_counter() - start
     if not candidates:
-        return Decision("miss", **timing)
+        return Decision("miss", search_s=search_s)
     entry, similarity = candidates[0]
     if similarity < threshold:
-        return Decision("miss", similarity=similarity, **timing)
+        return Decision("miss", similarity=similarity, search_s=search_s)
     turned_down = _guarded(canon.prompt, entry, similarity)
     if turned_down is not None:
-        return dataclasses.replace(turned_down, **timing)
+        return dataclasses.replace(turned_down, search_s=search_s)
     samples = mirror.exact(partition, entry.exact_key)
     if len(samples) <= occurrence:
-        return Decision("miss", similarity=similarity, **timing)
-    return Decision("semantic", samples[occurrence], similarity, **timing)
+        return Decision("miss", similarity=similarity, search_s=search_s)
+    return Decision("semantic", samples[occurrence], similarity, search_s=search_s)
 
 
 def decide_found(attempt: Attempt, result: SearchResult | None) -> Decision:

@@ -47,8 +47,8 @@ class LookupRecorder:
         """Count, measure and report how ``attempt`` ended; a hit is marked used through ``touch``."""
         if decision.failure is not None:
             self.failed(decision.failure[0], decision.failure[1], attempt.namespace)
-        if decision.embed_s is not None:
-            self.metrics.embedding_seconds.observe(decision.embed_s)
+        if attempt.embed_s is not None:
+            self.metrics.embedding_seconds.observe(attempt.embed_s)
         if decision.search_s is not None:
             self.metrics.search_seconds.observe(decision.search_s)
         if decision.hit:
@@ -122,6 +122,15 @@ class LookupRecorder:
                 **details,
             )
         )
+
+    def embedded(
+        self, seconds: float | None, failure: tuple[str, BaseException] | None, namespace: str
+    ) -> None:
+        """An embedding made to store an answer (outside a lookup): how long it took, or how it failed."""
+        if failure is not None:
+            self.failed(*failure, namespace)
+        elif seconds is not None:
+            self.metrics.embedding_seconds.observe(seconds)
 
     def failed(self, stage: str, exc: BaseException, namespace: str) -> None:
         """A step of the cache failed and the call goes live: count it, log it (sparingly), report it."""

@@ -6,9 +6,14 @@ prompt in the partition's in-memory vector index, accepted if it clears the thre
 The cache fails open: if the embedder or the storage fails, the call goes to the LLM and a
 ``CacheError`` event and counter say so. Every hit, miss and bypass emits a ``CacheLookup`` event.
 
-Two ways in: ``wrap(fn)`` for an SDK function called with ``cache_context=`` (recallm's API; the same
-request always gets the stored answer), and ``lookup_request`` / ``store_reply`` for the engine, where the
-k-th occurrence of a request in a run gets the k-th stored answer, so re-runs keep their samples apart.
+Two ways in: ``wrap(fn)`` for an SDK function called with ``cache_context=`` (recallm's API, in
+:mod:`.recallm_front`; the same request always gets the stored answer), and ``lookup_request`` /
+``store_reply`` for the engine, where the k-th occurrence of a request in a run gets the k-th stored
+answer (a :class:`CallRecord`), so re-runs keep their samples apart.
+
+This module holds the cache itself (following the storage, storing answers, housekeeping); the decision
+of a lookup is :func:`.lookup.decide` (no side effects) and recording it is
+:class:`.lookup_recorder.LookupRecorder` (counters, Prometheus, events, the touch of a served entry).
 """
 
 from __future__ import annotations
@@ -50,7 +55,6 @@ from .storage_memory import ThreadSafeInMemoryStorage
 from .verification import AnswerJudge, EmbeddingJudge, ErrorBudget
 
 __all__ = ["SemanticCache", "CacheHit"]
-
 
 _REMEMBERED_VECTORS = 256
 
@@ -144,10 +148,9 @@ class SemanticCache(RecallmFront):
         self._touched.add(attempt.namespace)
         if not attempt.canon.prompt:
             return Decision("miss")
-        attempt.vector, embed_s, failure = embed_prompt(self._embed_one, attempt.canon.prompt)
+        attempt.vector, attempt.embed_s, failure = embed_prompt(self._embed_one, attempt.canon.prompt)
         if attempt.vector is None:
             return Decision("miss", failure=failure)
-        self._metrics.embedding_seconds.observe(embed_s)
         return {
             "embedding": [float(x) for x in attempt.vector],
             "namespace": attempt.namespace,
@@ -179,12 +182,9 @@ class SemanticCache(RecallmFront):
         return embed_texts(self.embedder, [text])[0]
 
     def _embed(self, text: str, namespace: str) -> np.ndarray | None:
-        """The vector of ``text`` (timed), or None after recording the embedder's failure."""
+        """The vector of ``text`` to store an answer under, or None when the embedder failed (recorded)."""
         vector, seconds, failure = embed_prompt(self._embed_one, text)
-        if failure is not None:
-            self._recorder.failed(*failure, namespace)
-        else:
-            self._metrics.embedding_seconds.observe(seconds)
+        self._recorder.embedded(seconds, failure, namespace)
         return vector
 
     # -- storing -----------------------------------------------------------------------------------

@@ -42,7 +42,7 @@ def lookup(real_embedder, stored, prompt: str, threshold: float):
 def test_the_same_request_is_an_exact_hit_without_embedding(real_embedder, stored):
     attempt, decision = lookup(real_embedder, stored, STORED, 0.9)
     assert (decision.outcome, decision.similarity, decision.entry.response_text) == ("exact", 1.0, "Paris.")
-    assert attempt.vector is None and decision.embed_s is None
+    assert attempt.vector is None and attempt.embed_s is None
 
 
 def test_a_paraphrase_above_the_threshold_is_a_semantic_hit(real_embedder, stored):
