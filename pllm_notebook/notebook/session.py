@@ -86,7 +86,7 @@ class NotebookSession:
         self.run_log.start_cell(self.label, raw)
         self._cell_started = time.time()
         self._cell_title = cell_title(raw)
-        self._cell_count = self.shell.execution_count if getattr(info, "store_history", True) else None
+        self._cell_count = self._execution_count() if getattr(info, "store_history", True) else None
         self._cell_announced = False
         self._announce_cell()
 
@@ -94,6 +94,12 @@ class NotebookSession:
         """IPython's hook after each cell: save the run log (what the cell used, for export)."""
         self._announce_cell()  # a cell that built the orchestrator is named now
         self.run_log.finish_cell()
+
+    def _execution_count(self) -> int:
+        """The ``In [n]`` of the cell starting now: IPython 9 counts it before ``pre_run_cell``, 8 after."""
+        import IPython
+
+        return self.shell.execution_count - (IPython.version_info[0] >= 9)
 
     def _announce_cell(self) -> None:
         """Tell the orchestrator's watchers (the dashboard) which cell runs: ``In [7]`` and its title."""
