@@ -39,7 +39,8 @@ from ..events import (
 log = logging.getLogger("pllm_notebook")
 
 FEED_SIZE = 200
-SERIES_SIZE = 300
+SERIES_SIZE = 500
+"""How many points of the saved-so-far series are kept (the newest)."""
 TIMELINE_SIZE = 300
 """How many of the newest calls the timeline keeps."""
 SIMILARITY_SIZE = 2000
@@ -60,6 +61,10 @@ def _let_others_run() -> None:
 
 
 _CALL_KIND = {"live": "done", "exact": "exact hit", "semantic": "semantic hit", "memo": "replayed"}
+
+
+_SAVINGS = frozenset({"memo_hit", "cache_lookup", "llm_call_finished"})
+"""Kinds of event that may add to the time and money saved."""
 
 
 def _call_kind(event: LLMCallFinished) -> str:
@@ -268,8 +273,10 @@ class DashboardModel:
         with self._state_lock:
             quiet = len(events) - self._feed_size  # in a burst, only the newest events can stay on the feed
             for i, event in enumerate(events):
-                if self._collector is not None:
+                if self._collector is not None:  # counted here: a point per saving, however large the batch
                     self._collector(event)
+                    if event.kind in _SAVINGS:
+                        self._note_saved(self._collector.total, event.ts)
                 if i < quiet:
                     self._track(event)
                 else:

@@ -151,9 +151,13 @@ def test_saved_series_timeline_and_when_the_similarity_chart_shows() -> None:
     )
     snap = model.snapshot
     assert snap.timeline[1:] == ((100.5, 103.5, "exact hit"), (104.75, 105.0, "replayed"))
-    assert [round(s, 6) for _, s, _ in snap.saved_series] == [0.0, 2.25, 5.25]  # memo hits, replayed call
-    assert [round(u, 6) for *_, u in snap.saved_series] == [0.0, 0.01, 0.03]
-    assert snap.saved_series[-1][0] == 106.0
+    # one point per saving, however the events were batched: the memo hits and the replayed call
+    assert [(t, round(s, 6), round(u, 6)) for t, s, u in snap.saved_series] == [
+        (101.0, 0.0, 0.0),
+        (104.0, 2.0, 0.01),
+        (105.0, 2.25, 0.01),
+        (106.0, 5.25, 0.03),
+    ]
     payload = live_payload(snap, None, "t")
     assert payload["semantic"] is False and len(payload["timeline"]) == 3
     assert live_payload(snap, 0.9, "t")["semantic"] is True  # the notebook's cache is on

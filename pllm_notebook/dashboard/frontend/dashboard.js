@@ -17,7 +17,8 @@ const FEED_STYLE = `
 .pllm-feed tbody tr { cursor: pointer; }
 .pllm-feed tbody tr:hover { background: #f3f4f6; }
 .pllm-feed tbody tr.selected { background: #e0e7ff; }
-@container (max-width: 720px) { .pllm-feed .c-agent, .pllm-feed .c-model { display: none; } .pllm-feed td.c-cell { max-width: 140px; } }
+@container (max-width: 720px) { .pllm-feed .c-agent, .pllm-feed .c-model { display: none; } .pllm-feed td.c-cell { max-width: 120px; } .pllm-feed td.text { min-width: 120px; } }
+@container (max-width: 480px) { .pllm-feed .c-latency, .pllm-feed .c-tokens { display: none; } .pllm-feed td.text { min-width: 100px; } }
 .pllm-feed .kind { border-radius: 8px; padding: 0 6px; font-weight: 600; }
 .pllm-feed .k-memo-hit, .pllm-feed .k-replayed { background: #dcfce7; color: #166534; }
 .pllm-feed .k-exact-hit { background: #dbeafe; color: #1e40af; }
@@ -158,29 +159,29 @@ function noteChart(caption, note) {
  * Step-line points of column `col` of `series` ([time, seconds, dollars] rows, oldest first) over a
  * `width` x `height` box: time runs from `t0` over `span` seconds, the value from 0 (bottom) to `max`.
  */
-export function stepPoints(series, col, max, t0, span, width, height, now) {
+export function stepPoints(series, col, max, t0, span, width, height, end) {
   const x = (t) => round(((t - t0) / span) * width);
   const y = (v) => round(height - (max > 0 ? (v / max) * height : 0));
   const points = [];
-  let last = 0;
+  let last = series.length ? series[0][col] : 0; // the oldest point kept is where the line starts
   for (const row of series) {
     points.push(`${x(row[0])},${y(last)}`, `${x(row[0])},${y(row[col])}`);
     last = row[col];
   }
-  points.push(`${x(Math.max(now, t0))},${y(last)}`);
+  points.push(`${x(Math.max(end, t0))},${y(last)}`);
   return points.join(" ");
 }
 
-/** Cumulative time and money saved over the session (each line scaled to its own maximum). */
-export function savedChart(series, now) {
+/** Cumulative time and money saved over the session (each line scaled to its own maximum), up to the last save. */
+export function savedChart(series) {
   const rows = (Array.isArray(series) ? series : []).filter((r) => Array.isArray(r) && r.length >= 3);
   const last = rows.length ? rows[rows.length - 1] : null;
   if (!last || (last[1] <= 0 && last[2] <= 0)) {
     return noteChart("saved so far", "nothing saved yet: memo hits and cache hits add up here");
   }
   const t0 = rows[0][0];
-  const end = Math.max(now || 0, last[0]);
-  const span = Math.max(end - t0, 1);
+  const end = last[0];
+  const span = Math.max((end - t0) * 1.03, 1); // a little room after the last step, so it shows
   const h = 60;
   const line = (col, color, cls) =>
     `<polyline class="${cls}" fill="none" stroke="${color}" stroke-width="2" vector-effect="non-scaling-stroke" ` +
@@ -219,7 +220,7 @@ export function timelineChart(calls, now) {
   const list = (Array.isArray(calls) ? calls : []).filter((c) => Array.isArray(c) && typeof c[0] === "number");
   if (list.length === 0) return noteChart("calls over time", "no LLM call yet");
   const t0 = Math.min(...list.map((c) => c[0]));
-  const t1 = Math.max(now || 0, ...list.map((c) => c[1] ?? c[0]));
+  const t1 = Math.max(...list.map((c) => c[1] ?? Math.max(now || 0, c[0])));
   const span = Math.max(t1 - t0, 0.5);
   const { lanes, count } = callLanes(list, now);
   const shown = Math.min(count, MAX_LANES);
@@ -298,6 +299,12 @@ const BLOCK_STYLE = `
 .pllm-card { background: #f9fafb; border: 1px solid #e5e7eb; border-radius: 6px; padding: 4px 8px; }
 .pllm-card .v { font-size: 18px; font-weight: 600; color: #111827; }
 .pllm-card .c { font-size: 11px; color: #6b7280; }
+@container (max-width: 560px) {
+  .pllm-cards { grid-template-columns: repeat(auto-fill, minmax(92px, 1fr)); gap: 4px; }
+  .pllm-card { padding: 2px 6px; }
+  .pllm-card .v { font-size: 14px; }
+  .pllm-card .c { font-size: 10px; }
+}
 table.pllm-table { border-collapse: collapse; font: 12px system-ui, sans-serif; width: 100%; }
 table.pllm-table th { background: #f3f4f6; text-align: left; padding: 3px 6px; }
 table.pllm-table td { border-top: 1px solid #e5e7eb; padding: 2px 6px; }
@@ -343,7 +350,7 @@ const LIVE_STYLE = `
 .pllm-detail .head { display: flex; justify-content: space-between; align-items: center; margin-bottom: 4px; }
 .pllm-detail .close { cursor: pointer; border: none; background: none; font-size: 16px; color: #6b7280; }
 .pllm-detail dl { display: grid; grid-template-columns: max-content 1fr; gap: 1px 12px; margin: 0 0 4px; }
-.pllm-detail dt { color: #6b7280; }
+.pllm-detail dt { color: #6b7280; white-space: nowrap; }
 .pllm-detail dd { margin: 0; overflow-wrap: anywhere; }
 .pllm-detail .caption { font-weight: 600; margin-top: 6px; }
 .pllm-detail pre { white-space: pre-wrap; overflow-wrap: anywhere; max-height: 220px; overflow: auto; background: #fff; border: 1px solid #e5e7eb; margin: 2px 0; padding: 4px 6px; font-size: 11px; }
@@ -355,7 +362,7 @@ export function liveHtml(d) {
   const title = d.title
     ? `<div class="pllm-title"><b>pllm dashboard</b> <small>${escapeHtml(d.title)}</small></div>`
     : "";
-  const charts = [savedChart(d.saved, d.now), timelineChart(d.timeline, d.now)];
+  const charts = [savedChart(d.saved), timelineChart(d.timeline, d.now)];
   if (d.semantic) charts.push(similarityChart(d.similarities, d.miss_similarities, d.threshold));
   return (
     title +
