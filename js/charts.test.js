@@ -27,6 +27,7 @@ test("the saved chart prints both totals, or says nothing was saved", () => {
   assert.match(html, /<span>61.8 s<\/span>/); // a little room after the last step
   assert.equal(formatSpan(150), "2.5 min");
   assert.match(savedChart([[100, 0, 0]]), /nothing saved yet/);
+  assert.match(savedChart([[100, 0, 0], [160, 2, 0.01]]), /2 s and \$0\.0100, all saved at \d\d:\d\d:\d\d/);
   assert.match(savedChart(undefined), /nothing saved yet/);
   assert.equal(formatSpan(45), "45 s");
 });

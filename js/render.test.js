@@ -12,7 +12,7 @@ test("data arrives as JSON; a malformed push draws as empty instead of failing",
 test("the kind picks what is drawn; the similarity chart only with a semantic cache", () => {
   const data = {
     headlines: [{ key: "memo_hits", caption: "memo hits", value: "2" }],
-    saved: [[100, 1.5, 0.002]],
+    saved: [[100, 0, 0], [101, 1.5, 0.002], [102, 2, 0.003]],
     timeline: [[100, 101, "done"]],
     now: 102,
     similarities: [0.95],

@@ -188,6 +188,7 @@ class DashboardModel:
         self._timeline: collections.deque[list[Any]] = collections.deque(maxlen=TIMELINE_SIZE)
         self._bars: dict[str, list[Any]] = {}  # call id -> its timeline bar, while in flight
         self._names: dict[str, str] = {}  # cell label -> "In [7] load the data"
+        self._running_cell = ""  # the label of the newest CellStarted
         self._similarities: collections.deque[float] = collections.deque(maxlen=SIMILARITY_SIZE)
         self._miss_similarities: collections.deque[float] = collections.deque(maxlen=SIMILARITY_SIZE)
         self._threshold: float | None = None
@@ -438,6 +439,7 @@ class DashboardModel:
         self._verification_calls += event.verification
 
     def _name_cell(self, event: CellStarted) -> None:
+        self._running_cell = event.label
         count = "" if event.execution_count is None else f"In [{event.execution_count}] "
         self._names[event.label] = f"{count}{event.title}".strip() or event.label
 
@@ -445,8 +447,9 @@ class DashboardModel:
         kind = _call_kind(event)
         self._end_bar(event, kind)
         row = self._in_flight.pop(event.call_id, None)
-        if row is None:
+        if row is None:  # a replay: answered at once, inside the cell that asked (the one running now)
             row = self._row(event, "", agent=event.agent, label=event.label, ref=event.call_id)
+            row.cell = row.cell or self._names.get(self._running_cell, "")
         row.kind = kind
         row.model = event.model or row.model
         row.latency_s = event.latency_s

@@ -13,7 +13,14 @@ from pllm_notebook.dashboard.attach import new_model
 from pllm_notebook.dashboard.details import detail_reply, detail_source
 from pllm_notebook.dashboard.formatting import live_payload
 from pllm_notebook.dashboard.model import DashboardModel
-from pllm_notebook.events import CacheLookup, EventBus, LLMCallFinished, LLMCallStarted, MemoHit
+from pllm_notebook.events import (
+    CacheLookup,
+    CellStarted,
+    EventBus,
+    LLMCallFinished,
+    LLMCallStarted,
+    MemoHit,
+)
 from pllm_notebook.notebook.session import cell_title
 from pllm_notebook.store import CallRecord
 
@@ -142,7 +149,8 @@ def test_saved_series_timeline_and_when_the_similarity_chart_shows() -> None:
         [
             LLMCallFinished(call_id="b", ts=103.5, latency_s=3.0, source="exact", directory="/d"),
             MemoHit(key="k", label="l", ts=104.0, time_saved_s=2.0, cost_saved_usd=0.01, directory="/d"),
-            # a replayed call has no start event: it began its latency before it ended
+            CellStarted(label="cell:x", title="replay it", execution_count=3, ts=104.5, directory="/d"),
+            # a replayed call has no start event: it began its latency before it ended, in the running cell
             LLMCallFinished(call_id="c", ts=105.0, latency_s=0.25, source="memo", directory="/d"),
         ]
     )
@@ -151,6 +159,11 @@ def test_saved_series_timeline_and_when_the_similarity_chart_shows() -> None:
     )
     snap = model.snapshot
     assert snap.timeline[1:] == ((100.5, 103.5, "exact hit"), (104.75, 105.0, "replayed"))
+    assert [(r.kind, r.cell) for r in snap.feed if r.ref in ("a", "b", "c")] == [
+        ("replayed", "In [3] replay it"),
+        ("exact hit", ""),
+        ("done", ""),
+    ]
     # one point per saving, however the events were batched: the memo hits and the replayed call
     assert [(t, round(s, 6), round(u, 6)) for t, s, u in snap.saved_series] == [
         (101.0, 0.0, 0.0),

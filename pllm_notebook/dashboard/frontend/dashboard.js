@@ -19,6 +19,7 @@ const FEED_STYLE = `
 .pllm-feed tbody tr.selected { background: #e0e7ff; }
 @container (max-width: 720px) { .pllm-feed .c-agent, .pllm-feed .c-model { display: none; } .pllm-feed td.c-cell { max-width: 120px; } .pllm-feed td.text { min-width: 120px; } }
 @container (max-width: 480px) { .pllm-feed .c-latency, .pllm-feed .c-tokens { display: none; } .pllm-feed td.text { min-width: 100px; } }
+@container (max-width: 400px) { .pllm-feed .c-time { display: none; } .pllm-feed td.c-cell { max-width: 90px; } }
 .pllm-feed .kind { border-radius: 8px; padding: 0 6px; font-weight: 600; }
 .pllm-feed .k-memo-hit, .pllm-feed .k-replayed { background: #dcfce7; color: #166534; }
 .pllm-feed .k-exact-hit { background: #dbeafe; color: #1e40af; }
@@ -178,6 +179,11 @@ export function savedChart(series) {
   const last = rows.length ? rows[rows.length - 1] : null;
   if (!last || (last[1] <= 0 && last[2] <= 0)) {
     return noteChart("saved so far", "nothing saved yet: memo hits and cache hits add up here");
+  }
+  const first = rows.findIndex((r) => r[1] > 0 || r[2] > 0);
+  if (first === rows.length - 1) {
+    const when = formatTime(last[0]);
+    return noteChart("saved so far", `${formatSpan(last[1])} and ${formatMoney(last[2])}, all saved at ${when}`);
   }
   const t0 = rows[0][0];
   const end = last[0];
