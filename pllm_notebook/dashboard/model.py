@@ -313,6 +313,11 @@ class DashboardModel:
         self._feed.appendleft(row)
         return row
 
+    def _memo_row(
+        self, event: MemoHit | MemoMiss | MemoStored | MemoSkipped, kind: str, **values: Any
+    ) -> FeedRow:
+        return self._row(event, kind, agent=event.agent, label=event.label, ref=event.key, **values)
+
     def row(self, row_id: int) -> FeedRow | None:
         """The feed row ``row_id`` as it is now (the page asks for a row's detail by its id)."""
         with self._state_lock:
@@ -352,25 +357,16 @@ class DashboardModel:
         elif isinstance(event, CacheLookup):
             self._cache_lookup(event)
         elif isinstance(event, MemoHit):
-            self._row(
+            self._memo_row(
                 event,
                 "memo hit",
-                agent=event.agent,
-                label=event.label,
                 tokens=event.tokens_saved or None,
                 cost_usd=event.cost_saved_usd,
                 text=f"saved {event.time_saved_s:.2f} s, {event.calls_replayed} call(s) replayed",
-                ref=event.key,
             )
         elif isinstance(event, MemoMiss):
-            self._memo_rows[event.key] = self._row(
-                event,
-                "memo miss",
-                agent=event.agent,
-                label=event.label,
-                text=event.reason,
-                reason=event.reason,
-                ref=event.key,
+            self._memo_rows[event.key] = self._memo_row(
+                event, "memo miss", text=event.reason, reason=event.reason
             )
         elif isinstance(event, MemoStored):
             row = self._memo_rows.pop(event.key, None)
@@ -378,25 +374,10 @@ class DashboardModel:
                 row.latency_s = event.duration_s
                 row.text = f"{row.text}; ran and stored"
             else:
-                self._row(
-                    event,
-                    "memo stored",
-                    agent=event.agent,
-                    label=event.label,
-                    latency_s=event.duration_s,
-                    ref=event.key,
-                )
+                self._memo_row(event, "memo stored", latency_s=event.duration_s)
         elif isinstance(event, MemoSkipped):
             self._memo_rows.pop(event.key, None)
-            self._row(
-                event,
-                "memo skipped",
-                agent=event.agent,
-                label=event.label,
-                text=snippet(event.reason),
-                reason=snippet(event.reason),
-                ref=event.key,
-            )
+            self._memo_row(event, "memo skipped", text=snippet(event.reason), reason=snippet(event.reason))
         elif isinstance(event, CacheError):
             self._row(
                 event,

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
 from pllm_notebook.dashboard.attach import new_model
@@ -25,14 +24,6 @@ from pllm_notebook.notebook.session import cell_title
 from pllm_notebook.store import CallRecord
 
 SECRET = "sk-proj-planted7f3a9c1e5b2d4e6f"  # shaped like an OpenAI key
-
-
-@pytest.fixture(scope="module")
-def shell() -> InteractiveShell:
-    ip = InteractiveShell.instance()
-    ip.run_line_magic("load_ext", "pllm_notebook")
-    ip.run_cell("import pllm_notebook as pllm")
-    return ip
 
 
 def run(shell: InteractiveShell, source: str, cell_id: str | None = None) -> int:

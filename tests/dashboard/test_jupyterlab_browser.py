@@ -139,6 +139,13 @@ def open_notebook(page, port: int, name: str, cells: int) -> None:
     )
 
 
+def open_new_notebook(page, port: int, root: Path, name: str, sources: list[str]):
+    """Write ``name/name.ipynb`` (its own folder, its own resume directory), open it; returns its cells."""
+    write_notebook(own_folder(root, name) / f"{name}.ipynb", sources)
+    open_notebook(page, port, f"{name}/{name}.ipynb", len(sources))
+    return page.locator(".jp-Notebook .jp-Cell")
+
+
 def restart_kernel(port: int, notebook: str) -> None:
     """Restart the notebook's kernel through the Jupyter REST API (as Kernel > Restart does)."""
     base = f"http://127.0.0.1:{port}/api"
@@ -266,10 +273,8 @@ def test_inline_dashboard_is_live_during_run_all_and_after_a_reload(
     from playwright.sync_api import expect
 
     port, root = lab
-    write_notebook(own_folder(root, "runall") / "runall.ipynb", RUN_ALL_CELLS)
     page = browser_page
-    open_notebook(page, port, "runall/runall.ipynb", len(RUN_ALL_CELLS))
-    cells = page.locator(".jp-Notebook .jp-Cell")
+    cells = open_new_notebook(page, port, root, "runall", RUN_ALL_CELLS)
     dashboard = cells.nth(0)
 
     run_all_from_the_menu(page)
@@ -378,10 +383,8 @@ def test_a_clicked_row_opens_its_detail_and_the_timeline_has_a_bar_per_call(
     from playwright.sync_api import expect
 
     port, root = lab
-    write_notebook(own_folder(root, "detail") / "detail.ipynb", DETAIL_CELLS)
     page = browser_page
-    open_notebook(page, port, "detail/detail.ipynb", len(DETAIL_CELLS))
-    cells = page.locator(".jp-Notebook .jp-Cell")
+    cells = open_new_notebook(page, port, root, "detail", DETAIL_CELLS)
     dashboard = cells.nth(0)
     run_all_from_the_menu(page)
     expect(cells.last.locator(".jp-InputArea-prompt")).to_have_text("[5]:", timeout=120_000)
