@@ -39,8 +39,10 @@ from ..events import (
 log = logging.getLogger("pllm_notebook")
 
 FEED_SIZE = 200
-SERIES_SIZE = 500
-"""How many points of the saved-so-far series are kept (the newest)."""
+SERIES_SIZE = 400
+"""At most this many points of the saved-so-far series are kept: when full, every other one is dropped
+and from then on only every other saving gets a point of its own (the newest always moves the last
+point), so the chart keeps the shape of the whole session, evenly."""
 TIMELINE_SIZE = 300
 """How many of the newest calls the timeline keeps."""
 SIMILARITY_SIZE = 2000
@@ -184,7 +186,9 @@ class DashboardModel:
         self._feed: collections.deque[FeedRow] = collections.deque(maxlen=feed_size)
         self._in_flight: dict[str, FeedRow | None] = {}
         self._memo_rows: dict[str, FeedRow] = {}
-        self._series: collections.deque[tuple[float, float, float]] = collections.deque(maxlen=SERIES_SIZE)
+        self._series: list[tuple[float, float, float]] = []
+        self._stride = 1  # savings per point of the series
+        self._since_point = 0
         self._timeline: collections.deque[list[Any]] = collections.deque(maxlen=TIMELINE_SIZE)
         self._bars: dict[str, list[Any]] = {}  # call id -> its timeline bar, while in flight
         self._names: dict[str, str] = {}  # cell label -> "In [7] load the data"
@@ -300,8 +304,18 @@ class DashboardModel:
     def _note_saved(self, totals: Stats, ts: float) -> None:
         """Add a point to the saved-so-far series when the time or money saved moved (or at the start)."""
         point = (ts, totals.time_saved_s, totals.cost_saved_usd)
-        if not self._series or self._series[-1][1:] != point[1:]:
-            self._series.append(point)
+        series = self._series
+        if series and series[-1][1:] == point[1:]:
+            return
+        self._since_point += 1
+        if len(series) > 1 and self._since_point < self._stride:
+            series[-1] = point  # the newest saving moves the last point until a new one is due
+            return
+        series.append(point)
+        self._since_point = 0
+        if len(series) > SERIES_SIZE:
+            series[:] = series[::2] if len(series) % 2 else [*series[:-1:2], series[-1]]
+            self._stride *= 2
 
     def cell_name(self, label: str) -> str:
         """``label``'s cell as people know it (``In [7] load the data``), ``""`` if no cell has it."""

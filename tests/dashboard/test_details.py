@@ -11,7 +11,7 @@ from IPython.core.interactiveshell import InteractiveShell
 from pllm_notebook.dashboard.attach import new_model
 from pllm_notebook.dashboard.details import detail_reply, detail_source
 from pllm_notebook.dashboard.formatting import live_payload
-from pllm_notebook.dashboard.model import DashboardModel
+from pllm_notebook.dashboard.model import SERIES_SIZE, DashboardModel
 from pllm_notebook.events import (
     CacheLookup,
     CellStarted,
@@ -167,3 +167,15 @@ def test_saved_series_timeline_and_when_the_similarity_chart_shows() -> None:
     assert live_payload(snap, 0.9, "t")["semantic"] is True  # the notebook's cache is on
     model.apply([CacheLookup(outcome="miss", similarity=0.7, threshold=0.85, directory="/d")])
     assert live_payload(model.snapshot, None, "t")["semantic"] is True  # the directory's events show one
+
+
+def test_a_long_session_keeps_the_shape_of_its_whole_saved_series() -> None:
+    model = DashboardModel("/d", event_bus=EventBus())
+    hits = [
+        MemoHit(key="k", label="l", ts=float(i), time_saved_s=1.0, directory="/d") for i in range(1, 1001)
+    ]
+    series = model.apply(hits).saved_series
+    assert len(series) <= SERIES_SIZE
+    assert series[0] == (1.0, 1.0, 0.0) and series[-1] == (1000.0, 1000.0, 0.0)
+    gaps = {b[0] - a[0] for a, b in zip(series[:-2], series[1:-1], strict=True)}
+    assert len(series) > SERIES_SIZE / 2 and max(gaps) <= 2 * min(gaps), gaps  # thinned evenly
