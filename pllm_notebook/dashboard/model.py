@@ -134,7 +134,8 @@ class Snapshot:
     hit_rate: float | None
     feed: tuple[FeedRow, ...]
     saved_series: tuple[tuple[float, float, float], ...]
-    """``(time, seconds saved so far, dollars saved so far)``, one point per batch that changed them."""
+    """``(time, seconds saved so far, dollars saved so far)``: a point per saving where this model counts
+    (the standalone view), per batch that changed them where an orchestrator does; thinned evenly."""
     timeline: tuple[tuple[float, float | None, str], ...]
     """One ``(start, end or None while in flight, kind)`` per call, oldest first."""
     semantic_similarities: tuple[float, ...]
@@ -316,10 +317,6 @@ class DashboardModel:
         if len(series) > SERIES_SIZE:
             series[:] = series[::2] if len(series) % 2 else [*series[:-1:2], series[-1]]
             self._stride *= 2
-
-    def cell_name(self, label: str) -> str:
-        """``label``'s cell as people know it (``In [7] load the data``), ``""`` if no cell has it."""
-        return self._names.get(label, "")
 
     def _row(self, event: Event, kind: str, label: str = "", **values: Any) -> FeedRow:
         self._row_ids += 1

@@ -17,14 +17,13 @@ def cell_title(source: str) -> str:
     """A short name for a cell: its first comment (``# load the data`` -> ``load the data``) when a comment
     comes before its first line of code, else that first line (past magics and imports)."""
     lines = [ln.strip() for ln in source.splitlines() if ln.strip() and not ln.strip().startswith("%")]
-    code = [ln for ln in lines if not ln.startswith("#")]
-    comment = next(
-        (ln.lstrip("#").strip() for ln in lines if ln.startswith("#") and ln.lstrip("#").strip()), ""
-    )
-    first_code = lines.index(code[0]) if code else len(lines)
-    if comment and any(ln.startswith("#") for ln in lines[:first_code]):
-        title = comment
-    else:
+    title = ""
+    for line in lines:
+        if not line.startswith("#"):
+            break
+        title = title or line.lstrip("#").strip()
+    if not title:
+        code = [ln for ln in lines if not ln.startswith("#")]
         plain = [ln for ln in code if not ln.startswith(("import ", "from "))]
         title = (plain or code or [""])[0]
     return title if len(title) <= TITLE_LENGTH else title[: TITLE_LENGTH - 3] + "..."
