@@ -31,6 +31,7 @@ test("the kind picks what is drawn; the similarity chart only with a semantic ca
   assert.match(componentHtml("live", { ...data, semantic: true }), /class="threshold"/);
   assert.match(live, /No activity yet/);
   assert.match(live, /<td>In \[3\] load the data<\/td>/);
+  assert.match(componentHtml("live", { ...data, cell_row_ids: [9] }), /<tr class="clickable" data-row-id="9"><td>In \[3\]/);
   assert.match(componentHtml("live", {}), /no memoized cell has run yet/);
   assert.match(componentHtml("table", { columns: ["a"], rows: [["x"]] }), /<td>x<\/td>/);
   assert.match(componentHtml("text", { text: "hello" }), /<pre class="pllm-entry">hello<\/pre>/);
@@ -40,6 +41,7 @@ test("the kind picks what is drawn; the similarity chart only with a semantic ca
 test("a row's detail: what the row knows at once, then the kernel's answer, all escaped", () => {
   const row = { row_id: 4, ts: 1700000000, kind: "memo miss", label: "cell:a", cell: "In [2] <load>", reason: "input 'n' changed", text: "x" };
   const quick = detailHtml(rowDetail(row), true);
+  assert.doesNotMatch(detailHtml(rowDetail({ kind: "memo", cell: "In [2] x" })), /NaN|when/);
   assert.match(quick, /why it missed<\/dt><dd>input &#39;n&#39; changed/);
   assert.match(quick, /In \[2\] &lt;load&gt;/);
   assert.match(quick, /reading the rest from the kernel/);

@@ -158,6 +158,7 @@ def live_payload(snap: Snapshot, threshold: float | None, title: str) -> dict[st
         "limit": FEED_SHOWN,
         "cell_columns": list(CELL_COLUMNS),
         "cells": [list(r.values()) for r in cell_rows(snap)],
+        "cell_row_ids": [c.row_id for c in snap.cells],
     }
 
 

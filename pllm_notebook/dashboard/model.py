@@ -109,6 +109,8 @@ class CellRow:
     misses: int
     last_miss_reason: str
     time_saved_s: float
+    row_id: int | None = None
+    """The feed row of its newest memo event: a click on the cell opens that row's detail."""
 
 
 @dataclass(frozen=True)
@@ -194,6 +196,7 @@ class DashboardModel:
         self._bars: dict[str, list[Any]] = {}  # call id -> its timeline bar, while in flight
         self._names: dict[str, str] = {}  # cell label -> "In [7] load the data"
         self._running_cell = ""  # the label of the newest CellStarted
+        self._last_memo_rows: dict[str, FeedRow] = {}  # label -> its newest memo row, kept off the feed too
         self._similarities: collections.deque[float] = collections.deque(maxlen=SIMILARITY_SIZE)
         self._miss_similarities: collections.deque[float] = collections.deque(maxlen=SIMILARITY_SIZE)
         self._threshold: float | None = None
@@ -327,12 +330,16 @@ class DashboardModel:
     def _memo_row(
         self, event: MemoHit | MemoMiss | MemoStored | MemoSkipped, kind: str, **values: Any
     ) -> FeedRow:
-        return self._row(event, kind, agent=event.agent, label=event.label, ref=event.key, **values)
+        row = self._row(event, kind, agent=event.agent, label=event.label, ref=event.key, **values)
+        self._last_memo_rows[event.label] = row
+        return row
 
     def row(self, row_id: int) -> FeedRow | None:
-        """The feed row ``row_id`` as it is now (the page asks for a row's detail by its id)."""
+        """The feed row ``row_id`` as it is now, or a cell's newest memo row off the feed (the page asks for a
+        row's detail by its id)."""
         with self._state_lock:
-            found = next((r for r in self._feed if r.row_id == row_id), None)
+            rows = (*self._feed, *self._last_memo_rows.values())
+            found = next((r for r in rows if r.row_id == row_id), None)
             return None if found is None else replace(found)
 
     def _start_bar(self, event: LLMCallStarted) -> None:
@@ -478,7 +485,12 @@ class DashboardModel:
     def _build_snapshot(self, totals: Stats, by_label: dict[str, Stats]) -> Snapshot:
         cells = tuple(
             CellRow(
-                self._names.get(label, label), s.memo_hits, s.memo_misses, s.last_miss_reason, s.time_saved_s
+                self._names.get(label, label),
+                s.memo_hits,
+                s.memo_misses,
+                s.last_miss_reason,
+                s.time_saved_s,
+                self._last_memo_rows[label].row_id if label in self._last_memo_rows else None,
             )
             for label, s in by_label.items()
             if s.memo_hits or s.memo_misses or s.memo_skipped

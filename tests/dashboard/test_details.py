@@ -13,12 +13,14 @@ from pllm_notebook.dashboard.details import detail_reply, detail_source
 from pllm_notebook.dashboard.formatting import live_payload
 from pllm_notebook.dashboard.model import SERIES_SIZE, DashboardModel
 from pllm_notebook.events import (
+    AgentMessage,
     CacheLookup,
     CellStarted,
     EventBus,
     LLMCallFinished,
     LLMCallStarted,
     MemoHit,
+    MemoMiss,
 )
 from pllm_notebook.notebook.session import cell_title
 from pllm_notebook.store import CallRecord
@@ -72,6 +74,7 @@ def test_rows_name_their_cell_and_open_a_redacted_detail(shell: InteractiveShell
     assert [r.cell for r in misses] == [f"In [{second}] square it", f"In [{first}] square it"]
     assert [c.label for c in snap.cells] == [f"In [{second}] square it"]
     assert snap.cells[0].misses == 2
+    assert snap.cells[0].row_id == misses[0].row_id  # a click on the cell opens its newest memo row
 
     details = detail_source(model, orch.store)
     detail = details(call.row_id)
@@ -179,3 +182,12 @@ def test_a_long_session_keeps_the_shape_of_its_whole_saved_series() -> None:
     assert series[0] == (1.0, 1.0, 0.0) and series[-1] == (1000.0, 1000.0, 0.0)
     gaps = {b[0] - a[0] for a, b in zip(series[:-2], series[1:-1], strict=True)}
     assert len(series) > SERIES_SIZE / 2 and max(gaps) <= 2 * min(gaps), gaps  # thinned evenly
+
+
+def test_a_cells_newest_memo_row_opens_after_it_left_the_feed() -> None:
+    model = DashboardModel("/d", event_bus=EventBus(), feed_size=2)
+    model.apply([MemoMiss(key="k", label="cell:a", reason="input 'n' changed", directory="/d")])
+    model.apply([AgentMessage(agent="w", text=f"note {i}", directory="/d") for i in range(3)])
+    (cell,) = model.snapshot.cells
+    assert all(r.row_id != cell.row_id for r in model.snapshot.feed)
+    assert model.row(cell.row_id).reason == "input 'n' changed"

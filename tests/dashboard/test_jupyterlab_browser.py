@@ -417,9 +417,12 @@ def test_a_clicked_row_opens_its_detail_and_the_timeline_has_a_bar_per_call(
     expect(detail).to_contain_text("In [2] ask three questions at once")
     page.screenshot(path=str(ARTIFACTS / "jupyterlab-call-detail.png"))
 
-    misses.first.click()
+    misses.nth(1).click()  # the first run of the memoized cell
+    expect(detail.locator("dd", has_text="new cell")).to_be_visible(timeout=60_000)
+    dashboard.locator(".pllm-cells tr", has_text="In [6] square n").click()  # its newest run, from the table
     expect(detail.locator("dd", has_text="input 'n' changed")).to_be_visible(timeout=60_000)
     expect(detail.locator("dl.inputs")).to_contain_text("input n")
+    expect(dashboard.locator(".pllm-cells tr.selected")).to_have_count(1)
     expect(detail).not_to_contain_text("reading the rest", timeout=60_000)
     detail.scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "jupyterlab-memo-detail.png"))

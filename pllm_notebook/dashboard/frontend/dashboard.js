@@ -15,8 +15,8 @@ const FEED_STYLE = `
 .pllm-feed td.text { white-space: normal; color: #4b5563; max-width: 420px; min-width: 160px; }
 .pllm-feed td.c-cell { max-width: 240px; overflow: hidden; text-overflow: ellipsis; }
 .pllm-feed tbody tr { cursor: pointer; }
-.pllm-feed tbody tr:hover { background: #f3f4f6; }
-.pllm-feed tbody tr.selected { background: #e0e7ff; }
+.pllm-feed tbody tr:hover td { background: #f3f4f6; }
+.pllm-feed tbody tr.selected td, .pllm-feed tbody tr.selected:hover td { background: #e0e7ff; }
 @container (max-width: 720px) { .pllm-feed .c-agent, .pllm-feed .c-model { display: none; } .pllm-feed td.c-cell { max-width: 120px; } .pllm-feed td.text { min-width: 120px; } }
 @container (max-width: 480px) { .pllm-feed .c-latency, .pllm-feed .c-tokens { display: none; } .pllm-feed td.text { min-width: 100px; } }
 @container (max-width: 400px) { .pllm-feed .c-time { display: none; } .pllm-feed td.c-cell { max-width: 90px; } }
@@ -314,6 +314,9 @@ const BLOCK_STYLE = `
 table.pllm-table { border-collapse: collapse; font: 12px system-ui, sans-serif; width: 100%; }
 table.pllm-table th { background: #f3f4f6; text-align: left; padding: 3px 6px; }
 table.pllm-table td { border-top: 1px solid #e5e7eb; padding: 2px 6px; }
+table.pllm-table tr.clickable { cursor: pointer; }
+table.pllm-table tr.clickable:hover td { background: #f3f4f6; }
+table.pllm-table tr.selected td, table.pllm-table tr.selected:hover td { background: #e0e7ff; }
 .pllm-empty { font: italic 12px system-ui, sans-serif; color: #6b7280; }
 pre.pllm-entry { font-size: 11px; white-space: pre-wrap; max-height: 300px; overflow: auto; }
 `;
@@ -328,14 +331,21 @@ export function cardsHtml(items) {
   return `<div class="pllm-cards">${cards.join("")}</div>`;
 }
 
-/** A table of `rows` (arrays of cells) under `columns`, or the `empty` note when there are no rows. */
-export function tableHtml(columns, rows, empty = "nothing yet") {
+/**
+ * A table of `rows` (arrays of cells) under `columns`, or the `empty` note when there are no rows.
+ * `rowIds` (optional, one per row) makes a row clickable: it opens the detail of that feed row.
+ */
+export function tableHtml(columns, rows, empty = "nothing yet", rowIds = []) {
   if (!Array.isArray(rows) || rows.length === 0) {
     return `<div class="pllm-empty">${escapeHtml(empty)}</div>`;
   }
   const head = (columns || []).map((c) => `<th>${escapeHtml(c)}</th>`).join("");
+  const tr = (i) => {
+    const id = Array.isArray(rowIds) ? rowIds[i] : null;
+    return id === null || id === undefined ? "<tr>" : `<tr class="clickable" data-row-id="${escapeHtml(id)}">`;
+  };
   const body = rows
-    .map((row) => `<tr>${(row || []).map((c) => `<td>${escapeHtml(c)}</td>`).join("")}</tr>`)
+    .map((row, i) => `${tr(i)}${(row || []).map((c) => `<td>${escapeHtml(c)}</td>`).join("")}</tr>`)
     .join("");
   return `<table class="pllm-table"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
 }
@@ -378,14 +388,14 @@ export function liveHtml(d) {
     `<div class="pllm-feed">${feedHtml(d.feed, d.limit)}</div>` +
     '<div class="pllm-detail-slot"></div>' +
     '<div class="pllm-section">Memoized cells and blocks</div>' +
-    tableHtml(d.cell_columns, d.cells, "no memoized cell has run yet")
+    `<div class="pllm-cells">${tableHtml(d.cell_columns, d.cells, "no memoized cell has run yet", d.cell_row_ids)}</div>`
   );
 }
 
 /** What a feed row itself tells, shown at once while the kernel reads the rest (prompt, answer, inputs). */
 export function rowDetail(row) {
   if (!row) return { title: "", fields: [], sections: [] };
-  const fields = [["when", formatTime(row.ts)]];
+  const fields = typeof row.ts === "number" ? [["when", formatTime(row.ts)]] : [];
   if (row.cell || row.label) fields.push(["cell / block", row.cell || row.label]);
   if (row.agent) fields.push(["agent", row.agent]);
   if (row.reason) fields.push(["why it missed", row.reason]);
@@ -465,8 +475,9 @@ export function render({ model, el }) {
   let rows = new Map();
   let selected = null;
   const mark = () => {
-    for (const tr of root.querySelectorAll(".pllm-feed tr.selected")) tr.classList.remove("selected");
-    if (selected !== null) root.querySelector(`.pllm-feed tr[data-row-id="${selected}"]`)?.classList.add("selected");
+    for (const tr of root.querySelectorAll("tr.selected")) tr.classList.remove("selected");
+    if (selected === null) return;
+    for (const tr of root.querySelectorAll(`tr[data-row-id="${selected}"]`)) tr.classList.add("selected");
   };
   const close = () => {
     selected = null;
@@ -483,12 +494,12 @@ export function render({ model, el }) {
   };
   root.addEventListener("click", (event) => {
     if (event.target.closest(".pllm-detail .close")) return close();
-    const tr = event.target.closest(".pllm-feed tr[data-row-id]");
+    const tr = event.target.closest(".pllm-feed tr[data-row-id], .pllm-cells tr[data-row-id]");
     if (!tr) return;
     const id = tr.dataset.rowId;
     if (id === selected) return close();
     selected = id;
-    detail.innerHTML = detailHtml(rowDetail(rows.get(id)), true);
+    detail.innerHTML = detailHtml(rowDetail(rows.get(id) || { kind: "memo", cell: tr.cells[0]?.textContent }), true);
     mark();
     part.send({ event: "detail", row: Number(id) });
   });
