@@ -10,6 +10,7 @@ from IPython.core.interactiveshell import InteractiveShell
 
 from pllm_notebook.dashboard.attach import new_model
 from pllm_notebook.dashboard.details import detail_reply, detail_source
+from pllm_notebook.dashboard.follower import DirectoryFollower
 from pllm_notebook.dashboard.formatting import live_payload
 from pllm_notebook.dashboard.model import SERIES_SIZE, DashboardModel
 from pllm_notebook.events import (
@@ -75,6 +76,12 @@ def test_rows_name_their_cell_and_open_a_redacted_detail(shell: InteractiveShell
     assert [c.label for c in snap.cells] == [f"In [{second}] square it"]
     assert snap.cells[0].misses == 2
     assert snap.cells[0].row_id == misses[0].row_id  # a click on the cell opens its newest memo row
+
+    # the standalone view reads the same names from the directory's activity log
+    orch.store.flush()
+    follower = DirectoryFollower(orch.directory, DashboardModel(str(orch.directory)))
+    follower.poll()
+    assert [c.label for c in follower.model.snapshot.cells] == [f"In [{second}] square it"]
 
     details = detail_source(model, orch.store)
     detail = details(call.row_id)
