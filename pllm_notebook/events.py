@@ -218,7 +218,8 @@ class LLMCallFinished(Event):
     similarity: float | None = None
     error: str = ""
     call: CallRecord | None = field(default=None, repr=False, compare=False)
-    """The record the call log keeps (None for a call that failed, or one read back from the activity log)."""
+    """The record the call log keeps (for a call that failed, what was known of it; None for an event read
+    back from the activity log, which keeps the flat fields only)."""
 
     @classmethod
     def of(

@@ -27,7 +27,11 @@ _MISSING = object()
 
 
 class RecallmFront:
-    """``wrap(fn)`` and the path of a wrapped call, for the semantic cache this is mixed into."""
+    """``wrap(fn)`` and the path of a wrapped call, for the semantic cache this is mixed into.
+
+    The cache provides ``config``, ``storage``, its lookup (``_begin``, ``_find``, ``_backend_query``,
+    ``_admitted``), ``_record`` and its ``_recorder``, and storing (``_store``, ``_keep``, ``_akeep``).
+    """
 
     def wrap(
         self, fn: Callable[..., Any], *, mode: Literal["auto", "sync", "async"] = "auto"
