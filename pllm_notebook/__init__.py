@@ -25,6 +25,7 @@ _LAZY = {
     "MessageState": "engine",
     "LLMResponse": "engine",
     "Usage": "engine",
+    "CallRecord": "call_record",
     "Stats": "engine",
     "register_provider": "providers",
     "unregister_provider": "providers",

@@ -6,6 +6,7 @@ the occurrence of that same request in this run), which is what makes a re-run f
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 import uuid
@@ -14,16 +15,16 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..call_record import CallRecord
 from ..errors import ConfigError, MissingAPIKeyError, ProviderError
 from ..events import LLMCallFinished, LLMCallStarted, snippet
 from ..hashing import stable_hash
-from ..providers import LLMRequest, Message, Provider, ProviderReply, cost_usd
+from ..providers import LLMRequest, Message, Provider, cost_usd
 from ..providers.content import image_part, is_pil_image
 from ..providers.keys import live_call_needs_key
-from ..store import CallRecord
 from .batching import BatchQueue
-from .recording import record_extras, response_from_record
-from .response import LLMResponse, ResponseData, Usage
+from .recording import response_from_record
+from .response import LLMResponse
 from .streaming import ChunkFeed
 
 if TYPE_CHECKING:
@@ -173,20 +174,7 @@ class Asker:
                     orch.store, record.call_id, structured_output=request.structured_output
                 )
                 response.replay_pace = pace
-                orch.emit(
-                    LLMCallFinished(
-                        call_id=record.call_id,
-                        agent=agent.name,
-                        label=label,
-                        provider=record.provider,
-                        model=record.model,
-                        source="memo",
-                        latency_s=record.latency_s,
-                        input_tokens=record.input_tokens,
-                        output_tokens=record.output_tokens,
-                        cost_usd=record.cost_usd,
-                    )
-                )
+                self.report_finished(response.resolve(), label)
                 state.append(response)
                 return response
         call_id = uuid.uuid4().hex
@@ -202,7 +190,7 @@ class Asker:
         state.append(response)
         return response
 
-    def _call(self, job: _Job) -> ResponseData:
+    def _call(self, job: _Job) -> CallRecord:
         try:
             data = self._resolve_call(job)
         except BaseException as exc:
@@ -213,7 +201,7 @@ class Asker:
             job.feed.close()
         return data
 
-    def _fetch(self, provider: Provider, request: LLMRequest, feed: ChunkFeed | None) -> ProviderReply:
+    def _fetch(self, provider: Provider, request: LLMRequest, feed: ChunkFeed | None) -> CallRecord:
         """One live call: whole, or streamed into ``feed`` piece by piece (the reply keeps the pieces)."""
         if self.orch.throttle is not None:
             self.orch.throttle.wait()
@@ -231,28 +219,24 @@ class Asker:
             f"{provider.name}: the stream ended without its final chunk", provider=provider.name
         )
 
-    def _resolve_call(self, job: _Job) -> ResponseData:
+    def _resolve_call(self, job: _Job) -> CallRecord:
         orch = self.orch
         start = self.start(job)
         try:
-            found = self.from_cache(job)
-            if found is not None:
-                data, extra = found
-            else:
+            call = self.from_cache(job)
+            if call is None:
                 try:
                     reply = self._fetch(orch.provider, job.request, job.feed)
                 except MissingAPIKeyError as exc:
                     raise live_call_needs_key(
                         exc, job.label or job.cell, job.request.last_user_text
                     ) from None
-                latency = time.perf_counter() - start
-                data = self.live_data(reply, job.request, latency)
-                extra = {"source": "live"}
-                self.cache_reply(job, reply, data)
+                call = self.live_data(reply, job.request, time.perf_counter() - start)
+                self.cache_reply(job, call)
         except Exception as exc:
             self.failed(job, exc, start)
             raise
-        return self.finish(job, data, extra, start)
+        return self.finish(job, call, start)
 
     def _about(self, job: _Job) -> dict[str, Any]:
         """The fields a call's events share before its answer says otherwise."""
@@ -271,104 +255,69 @@ class Asker:
         )
         return time.perf_counter()
 
-    def from_cache(self, job: _Job) -> tuple[ResponseData, dict[str, Any]] | None:
-        """The semantic cache's answer to the job and what the call log keeps about it, if it has one."""
+    def from_cache(self, job: _Job) -> CallRecord | None:
+        """The semantic cache's answer to the job, if it has one."""
         orch = self.orch
         if orch.cache is None:
             return None
-        hit = orch.cache.lookup_request(job.request, occurrence=job.occurrence, **job.cache_args)
-        if hit is None:
+        call = orch.cache.lookup_request(job.request, occurrence=job.occurrence, **job.cache_args)
+        if call is None:
             return None
         if job.feed is not None:
-            job.feed.put(hit.text)
-        data = ResponseData(
-            final_answer=hit.text,
-            model=hit.model or job.request.model,
-            provider=hit.provider or orch.provider.name,
-            usage=Usage(hit.input_tokens, hit.output_tokens),
-            latency_s=hit.latency_s,
-            cost_usd=hit.cost_usd,
-            source=hit.kind,
-            similarity=hit.similarity,
-            output_parsed=hit.parsed,
-        )
-        return data, {"source": hit.kind, "similarity": hit.similarity, "entry_id": hit.entry_id}
+            job.feed.put(call.text)
+        call.model = call.model or job.request.model
+        call.provider = call.provider or orch.provider.name
+        return call
 
-    def cache_reply(self, job: _Job, reply: ProviderReply, data: ResponseData) -> None:
+    def cache_reply(self, job: _Job, call: CallRecord) -> None:
         """Keep a live answer in the semantic cache, if there is one."""
         if self.orch.cache is not None:
-            self.orch.cache.store_reply(
-                job.request, reply, latency_s=data.latency_s, cost_usd=data.cost_usd, **job.cache_args
-            )
+            self.orch.cache.store_reply(job.request, call, **job.cache_args)
 
     def failed(self, job: _Job, exc: BaseException, start: float) -> None:
         """Report a call that failed (nothing is stored, so the next run calls again)."""
-        self.orch.emit(
-            LLMCallFinished(
-                **self._about(job),
-                latency_s=time.perf_counter() - start,
-                error=f"{type(exc).__name__}: {exc}",
-            )
+        call = CallRecord(
+            model=job.request.model,
+            provider=self.orch.provider.name,
+            call_id=job.call_id,
+            agent=job.agent.name,
+        )
+        self.report_finished(
+            call, job.label, latency_s=time.perf_counter() - start, error=f"{type(exc).__name__}: {exc}"
         )
 
-    def finish(self, job: _Job, data: ResponseData, extra: dict[str, Any], start: float) -> ResponseData:
+    def finish(self, job: _Job, call: CallRecord, start: float) -> CallRecord:
         """Log an answered call under its resume key and report it."""
         orch = self.orch
-        extra.update(record_extras(data))
+        call.call_id, call.resume_key, call.agent = job.call_id, job.key, job.agent.name
+        call.request, call.created = orch.redact(job.request.canonical()), time.time()
         if job.cell:
-            extra["cell"] = job.cell  # which notebook cell made it, for `pllm-notebook export`
-        orch.store.put_call(
-            CallRecord(
-                call_id=job.call_id,
-                resume_key=job.key,
-                agent=job.agent.name,
-                provider=data.provider,
-                model=data.model,
-                request=orch.redact(job.request.canonical()),
-                response_text=data.final_answer,
-                response=extra,
-                input_tokens=data.usage.input_tokens,
-                output_tokens=data.usage.output_tokens,
-                latency_s=data.latency_s,
-                cost_usd=data.cost_usd,
-            )
-        )
-        orch.emit(
-            LLMCallFinished(
-                call_id=job.call_id,
-                agent=job.agent.name,
-                label=job.label,
-                provider=data.provider,
-                model=data.model,
-                source=data.source,
-                latency_s=time.perf_counter() - start,
-                input_tokens=data.usage.input_tokens,
-                output_tokens=data.usage.output_tokens,
-                cost_usd=data.cost_usd,
-                similarity=data.similarity,
-            )
-        )
-        return data
+            call.extras["cell"] = job.cell  # which notebook cell made it, for `pllm-notebook export`
+        orch.store.put_call(call)
+        self.report_finished(call, job.label, latency_s=time.perf_counter() - start)
+        return call
+
+    def report_finished(self, call: CallRecord, label: str, **event: Any) -> None:
+        """Emit the one ``LLMCallFinished`` of a call: answered, replayed from the call log, or failed."""
+        self.orch.emit(LLMCallFinished.of(call, label=label, **event))
 
     def live_data(
-        self, reply: ProviderReply, request: LLMRequest, latency: float, *, batch: bool = False
-    ) -> ResponseData:
-        """An answer from the provider, priced (at the batch discount if it came through a batch job)."""
-        return ResponseData(
-            final_answer=reply.text,
-            model=reply.model or request.model,
+        self, reply: CallRecord, request: LLMRequest, latency: float, *, batch: bool = False
+    ) -> CallRecord:
+        """The provider's reply as the call's record, priced (at the batch discount if it came through a
+        batch job); ``tool_calls`` and the serving ``provider`` are lifted out of the vendor's ``raw``."""
+        model = reply.model or request.model
+        return dataclasses.replace(
+            reply,
+            model=model,
             provider=reply.raw.get("provider") or self.orch.provider.name,
-            usage=Usage(reply.input_tokens, reply.output_tokens, reply.cached_input_tokens),
             latency_s=latency,
             cost_usd=cost_usd(
-                reply.model or request.model,
-                reply.input_tokens,
-                reply.output_tokens,
-                reply.cached_input_tokens,
-                batch=batch,
+                model, reply.input_tokens, reply.output_tokens, reply.cached_input_tokens, batch=batch
             ),
             source="live",
-            output_parsed=reply.parsed,
             chunks=tuple(reply.chunks) if reply.chunks else None,
             tool_calls=tuple(reply.raw["tool_calls"]) if reply.raw.get("tool_calls") else None,
+            raw=dict(reply.raw),
+            extras={},
         )

@@ -12,11 +12,12 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..call_record import CallRecord, Usage
 from ..errors import ConfigError
 from ..hashing import stable_hash
 from ..store import MemoRecord
 from .recording import MutationLog, decode_ops, encode_ops
-from .response import LLMResponse, ResponseData, Usage
+from .response import LLMResponse
 
 if TYPE_CHECKING:
     from .message_state import MessageState
@@ -62,12 +63,12 @@ def _encode(item: Any) -> dict[str, Any]:
         return {"role": item[0], "text": item[1]}
     if isinstance(item, LLMResponse):
         data = item.resolve()
-        parsed = data.output_parsed
+        parsed = data.parsed
         dump = getattr(parsed, "model_dump", None)
         return {
             "response": {
                 "call_id": item.call_id,
-                "final_answer": data.final_answer,
+                "final_answer": data.text,
                 "model": data.model,
                 "provider": data.provider,
                 "usage": [data.usage.input_tokens, data.usage.output_tokens, data.usage.cached_input_tokens],
@@ -86,18 +87,22 @@ def _encode(item: Any) -> dict[str, Any]:
 def _decode(data: dict[str, Any]) -> Any:
     if "response" in data:
         r = data["response"]
+        usage = Usage(*r["usage"])
         return LLMResponse(
             r["call_id"],
-            ResponseData(
-                final_answer=r["final_answer"],
+            CallRecord(
+                text=r["final_answer"],
                 model=r["model"],
+                input_tokens=usage.input_tokens,
+                output_tokens=usage.output_tokens,
+                cached_input_tokens=usage.cached_input_tokens,
+                parsed=r.get("parsed"),
                 provider=r["provider"],
-                usage=Usage(*r["usage"]),
                 latency_s=r["latency_s"],
                 cost_usd=r["cost_usd"],
                 source="memo",
-                output_parsed=r.get("parsed"),
                 tool_calls=tuple(r["tool_calls"]) if r.get("tool_calls") else None,
+                call_id=r["call_id"],
             ),
         )
     if "role" in data:

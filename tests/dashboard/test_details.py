@@ -116,7 +116,7 @@ def test_rows_name_their_cell_and_open_a_redacted_detail(shell: InteractiveShell
             provider="offline",
             model="m",
             request={"messages": [{"role": "user", "content": f"use {SECRET}"}], "params": {}},
-            response_text=f"the key was {SECRET}",
+            text=f"the key was {SECRET}",
         )
     )
     raw = DashboardModel(str(orch.directory), event_bus=EventBus())
