@@ -232,7 +232,7 @@ class Database:
                     if isinstance(exc, duckdb.Error):
                         raise self._translate(exc) from exc
                     raise
-                self._bump_generation()
+                self.bump_generation()
                 self.last_commit = (before, self.generation())
             wal = self.wal_bytes()
             if wal > COMPACT_WAL_BYTES and wal > self.disk_bytes() // 8:
@@ -300,7 +300,8 @@ class Database:
 
     # -- change signal ---------------------------------------------------------------------------
 
-    def _bump_generation(self) -> None:
+    def bump_generation(self) -> None:
+        """Tell every process following this file that it changed (a write, or a repaired file)."""
         tmp = self._generation_path.with_name(f".generation-{os.getpid()}-{threading.get_ident()}")
         tmp.write_text(f"{time.time_ns()}\n")
         os.replace(tmp, self._generation_path)
