@@ -133,6 +133,11 @@ def default_options() -> dict[str, Any]:
     return {"directory": ".pllm", "provider": "offline", **configured_defaults(), **_provider_options}
 
 
+def provider_options() -> dict[str, Any]:
+    """The options the default orchestrator's provider is built with (``pllm.configure(base_url=...)``)."""
+    return dict(_provider_options)
+
+
 def agent(name: str | int | None = None) -> Agent:
     """The default orchestrator's agent called ``name`` (no ``with`` needed in a notebook); no name: a fresh one."""
     return default_orchestrator().agent(name)

@@ -47,6 +47,7 @@ __all__ = [
     "markdown_table",
     "setting",
     "setting_fields",
+    "value_type",
 ]
 
 RUN, NOTEBOOK, ENVIRONMENT = "run", "notebook", "environment"
