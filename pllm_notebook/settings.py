@@ -163,7 +163,8 @@ class Settings:
     # -- the notebook's magics: %pllm_config, c.MemoizeMagics.<name> ---------------------------------------
     restore_vars: bool = _option(
         True,
-        "`%%memoize` stores and restores the variables a cell sets (restoring unpickles them).",
+        "`%%memoize` stores and restores the variables a cell sets (restoring unpickles them); "
+        "`PLLM_NO_VARS=1` turns it off.",
         scope=NOTEBOOK,
         env="PLLM_NO_VARS",
         parse=_no_vars,
@@ -171,7 +172,7 @@ class Settings:
     )
     notes: bool = _option(
         True,
-        "The one-line `[pllm]` hit/miss note of each memoized cell.",
+        "The one-line `[pllm]` hit/miss note of each memoized cell; `PLLM_NOTES=off` turns it off.",
         scope=NOTEBOOK,
         env="PLLM_NOTES",
         parse=_notes_on,
@@ -243,7 +244,7 @@ class Settings:
     )
     author: str = _option(
         "",
-        "Who signs a bundle (default: git's user.name <user.email>).",
+        "Who signs a bundle (default: git's `user.name <user.email>`).",
         scope=ENVIRONMENT,
         env="PLLM_AUTHOR",
         parse=str.strip,
@@ -401,12 +402,13 @@ def _dotenv() -> dict[str, str]:
 
 #: Secrets: documented with the settings, never held by one (see the module's docstring).
 SECRETS: dict[str, str] = {
-    "OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY / GOOGLE_API_KEY, OPENAI_COMPATIBLE_API_KEY": (
+    "OPENAI_API_KEY, ANTHROPIC_API_KEY, GOOGLE_API_KEY / GEMINI_API_KEY, OPENAI_COMPATIBLE_API_KEY": (
         "API keys: read (also from `.env`) only when a live call needs one; never stored or shown."
     ),
     "PLLM_INTEGRITY_KEY": "A team's shared key that signs and checks memo entries (default: a key per directory).",
     "PLLM_DASHBOARD_TOKEN": "The token of a served dashboard (default: a random one); removed from the environment.",
-    "PLLM_SECRET_PATTERNS": "Extra regular expressions (one a line) of secrets to redact before anything is kept.",
+    "PLLM_SECRET_PATTERNS": "Extra regular expressions (one a line) of secrets to redact before anything is kept; "
+    "a pattern may be a literal secret, so it is never shown.",
 }
 
 _configured: dict[str, Any] = {}
@@ -427,20 +429,19 @@ def configured_defaults() -> dict[str, Any]:
 
 
 def _default_text(spec: dataclasses.Field) -> str:
-    default = spec.default
-    if isinstance(default, tuple):
-        default = list(default)
-    return "" if default in ("", None) else f"`{default!r}`"
+    default = list(spec.default) if isinstance(spec.default, tuple) else spec.default
+    return "" if default == "" else f"`{default!r}`"
 
 
 def _where(spec: dataclasses.Field) -> str:
     scope = spec.metadata["scope"]
     if scope == ENVIRONMENT:
         return "environment"
+    if scope == NOTEBOOK:
+        return f"`%pllm_config`, `c.MemoizeMagics.{spec.name}`"
     places = ["argument"]
     if spec.metadata["magic"]:
-        places.append("`%pllm_config`")
-        places.append(f"`c.{'MemoizeMagics' if scope == NOTEBOOK else 'PllmConfigMagics'}.{spec.name}`")
+        places += ["`%pllm_config`", f"`c.PllmConfigMagics.{spec.name}`"]
     return ", ".join(places)
 
 
