@@ -89,7 +89,7 @@ class Orchestrator:
             provider=self.provider,
             default_model=self.default_model,
             cache=cache,
-            emit=self.emit,
+            emit=_stamped_emit(self.bus, self.directory),
             redact=redact or default_redactor(),  # a bad PLLM_SECRET_PATTERNS fails here, not mid-call
         )
         self._logs: list[MutationLog] = []
@@ -222,8 +222,7 @@ class Orchestrator:
 
     def emit(self, event: Event) -> None:
         """Send an event, stamped with this resume directory, to the bus."""
-        object.__setattr__(event, "directory", str(self.directory))
-        self.bus.emit(event)
+        self.context.emit(event)
 
     def stats(self) -> Stats:
         """What this orchestrator did and saved so far."""
@@ -258,6 +257,17 @@ class Orchestrator:
     def on_close(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` once this orchestrator has closed (a dashboard's final figures, say)."""
         self._on_close.append(callback)
+
+
+def _stamped_emit(event_bus: EventBus, directory: Path) -> Callable[[Event], None]:
+    """``emit`` for the engine's parts: stamp an event with the resume directory and send it to the bus."""
+    text = str(directory)
+
+    def emit(event: Event) -> None:
+        object.__setattr__(event, "directory", text)
+        event_bus.emit(event)
+
+    return emit
 
 
 def _semantic_cache(settings: Settings) -> Any:
