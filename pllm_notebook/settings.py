@@ -100,6 +100,11 @@ def _option(
     return field(default=default, metadata=meta)
 
 
+def _environment(default: Any, help: str, env: str, parse: Callable[[str], Any] | None = None) -> Any:
+    """A setting read from its environment variable only, when the code that uses it runs."""
+    return _option(default, help, scope=ENVIRONMENT, env=env, parse=parse)
+
+
 @dataclass(frozen=True)
 class Settings:
     """The settings of one run (an orchestrator), of the notebook's magics and of the environment.
@@ -179,80 +184,65 @@ class Settings:
         magic=True,
     )
     # -- the environment only, read where used ----------------------------------------------------------
-    offline_latency_s: float = _option(
-        1.0, "Seconds the offline provider takes per call.", scope=ENVIRONMENT, env="PLLM_OFFLINE_LATENCY"
+    offline_latency_s: float = _environment(
+        1.0, "Seconds the offline provider takes per call.", env="PLLM_OFFLINE_LATENCY"
     )
-    offline_batch_latency_s: float = _option(
-        3.0,
-        "Seconds until an offline batch job is done.",
-        scope=ENVIRONMENT,
-        env="PLLM_OFFLINE_BATCH_LATENCY",
+    offline_batch_latency_s: float = _environment(
+        3.0, "Seconds until an offline batch job is done.", env="PLLM_OFFLINE_BATCH_LATENCY"
     )
-    offline_model: str | None = _option(
+    offline_model: str | None = _environment(
         None,
         "The offline provider's default model (`offline-small`).",
-        scope=ENVIRONMENT,
         env="PLLM_OFFLINE_MODEL",
         parse=_optional_text,
     )
-    prices_file: str | None = _option(
+    prices_file: str | None = _environment(
         None,
         "A JSON price table to use instead of the built-in one.",
-        scope=ENVIRONMENT,
         env="PLLM_PRICES_FILE",
         parse=_optional_text,
     )
-    embedding_model_path: str | None = _option(
+    embedding_model_path: str | None = _environment(
         None,
         "A local ONNX folder of the semantic cache's embedding model (no download).",
-        scope=ENVIRONMENT,
         env="PLLM_EMBEDDING_MODEL_PATH",
         parse=_optional_text,
     )
-    lock: str = _option(
+    lock: str = _environment(
         "",
         "The directory lock: `flock` or `portable` (default: the platform's).",
-        scope=ENVIRONMENT,
         env="PLLM_LOCK",
         parse=_lowered,
     )
-    lock_timeout_s: float = _option(
-        120.0,
-        "Seconds to wait for a resume directory another process holds.",
-        scope=ENVIRONMENT,
-        env="PLLM_LOCK_TIMEOUT",
+    lock_timeout_s: float = _environment(
+        120.0, "Seconds to wait for a resume directory another process holds.", env="PLLM_LOCK_TIMEOUT"
     )
-    compact_wal_bytes: int = _option(
+    compact_wal_bytes: int = _environment(
         1024 * 1024,
         "Compact the DuckDB write-ahead log once it passes this many bytes.",
-        scope=ENVIRONMENT,
         env="PLLM_COMPACT_WAL_BYTES",
     )
-    network_fs_ok: bool = _option(
+    network_fs_ok: bool = _environment(
         False,
         "`1` silences the warning about a resume directory on a network file system.",
-        scope=ENVIRONMENT,
         env="PLLM_NETWORK_FS_OK",
         parse=_exactly_one,
     )
-    key_dir: str | None = _option(
+    key_dir: str | None = _environment(
         None,
         "Where the per-directory integrity keys are kept (default: the user's config folder).",
-        scope=ENVIRONMENT,
         env="PLLM_KEY_DIR",
         parse=_optional_text,
     )
-    author: str = _option(
+    author: str = _environment(
         "",
         "Who signs a bundle (default: git's `user.name <user.email>`).",
-        scope=ENVIRONMENT,
         env="PLLM_AUTHOR",
         parse=str.strip,
     )
-    dashboard_mode: str = _option(
+    dashboard_mode: str = _environment(
         "",
         "Force the dashboard's form: `widget`, `static` or `terminal`.",
-        scope=ENVIRONMENT,
         env="PLLM_DASHBOARD",
         parse=_lowered,
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import inspect
 import typing
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -80,12 +81,15 @@ def _private_imports(path: Path) -> list[str]:
     return found
 
 
-def test_no_module_imports_a_private_name_of_another():
-    found = {
-        str(path.relative_to(PACKAGE)): hits
-        for path in sorted(PACKAGE.rglob("*.py"))
-        if (hits := _private_imports(path))
+def _package_hits(scan: Callable[[Path], list[str]]) -> dict[str, list[str]]:
+    """What ``scan`` finds in each module of the package (modules with nothing left out)."""
+    return {
+        str(path.relative_to(PACKAGE)): hits for path in sorted(PACKAGE.rglob("*.py")) if (hits := scan(path))
     }
+
+
+def test_no_module_imports_a_private_name_of_another():
+    found = _package_hits(_private_imports)
     assert found == {}, "make the name public where it is shared, or move the code to where it is used"
 
 
@@ -168,11 +172,7 @@ def _private_attribute_reads(path: Path) -> list[str]:
 
 
 def test_no_class_reads_another_objects_private_attribute():
-    found = {
-        str(path.relative_to(PACKAGE)): hits
-        for path in sorted(PACKAGE.rglob("*.py"))
-        if (hits := _private_attribute_reads(path))
-    }
+    found = _package_hits(_private_attribute_reads)
     assert found == {}, "give the owner a public method or attribute for what the other class needs"
 
 
