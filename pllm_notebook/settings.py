@@ -275,10 +275,11 @@ class Settings:
         if unknown:
             raise ConfigError(f"unknown setting {unknown[0]!r}; the settings are {', '.join(sorted(known))}")
         values = dict(arguments)
+        dotenv = _dotenv()
         for name, spec in known.items():
             if spec.metadata["env"] and values.get(name) is None:
                 values.pop(name, None)
-                text = _environment_text(spec.metadata["env"])
+                text = _environment_text(spec.metadata["env"], dotenv)
                 if text is not None:
                     values[name] = _parse(spec, text)
         return cls(**values)
@@ -354,7 +355,7 @@ def setting(name: str) -> Any:
     spec = next((f for f in dataclasses.fields(Settings) if f.name == name), None)
     if spec is None or not spec.metadata["env"]:
         raise KeyError(f"{name!r} is not a setting read from the environment")
-    text = _environment_text(spec.metadata["env"])
+    text = _environment_text(spec.metadata["env"], _dotenv())
     return spec.default if text is None else _parse(spec, text)
 
 
@@ -362,20 +363,26 @@ _dotenv_lock = threading.Lock()
 _dotenv_cache: dict[tuple[str, float], dict[str, str]] = {}
 
 
-def _environment_text(variable: str) -> str | None:
-    """``variable`` from the environment, else from ``.env``, else ``None``."""
+def _environment_text(variable: str, dotenv: dict[str, str]) -> str | None:
+    """``variable`` from the environment, else from the ``.env`` values ``dotenv``, else ``None``."""
     value = os.environ.get(variable)
-    return value if value is not None else _dotenv().get(variable)
+    return value if value is not None else dotenv.get(variable)
 
 
 def _dotenv() -> dict[str, str]:
-    """The declared ``PLLM_*`` variables of the ``.env`` found from the working directory upwards."""
+    """The declared ``PLLM_*`` variables of the ``.env`` found from the working directory upwards (as
+    python-dotenv's ``find_dotenv(usecwd=True)`` finds it), read again only when the file changes."""
     try:
-        from dotenv import dotenv_values, find_dotenv
-    except ImportError:
+        folder = os.getcwd()
+    except OSError:
         return {}
-    path = find_dotenv(usecwd=True)
-    if not path:
+    while not os.path.isfile(path := os.path.join(folder, ".env")):
+        if os.path.dirname(folder) == folder:
+            return {}
+        folder = os.path.dirname(folder)
+    try:
+        from dotenv import dotenv_values
+    except ImportError:
         return {}
     try:
         stamp = (path, os.stat(path).st_mtime)

@@ -192,7 +192,7 @@ class Asker:
         hash_by: tuple[str, ...] | None = None,
     ) -> LLMResponse:
         """Ask with the agent's conversation, or with ``conversation`` (a list the answer is appended to)."""
-        orch, settings = self.context, self.context.settings
+        context, settings = self.context, self.context.settings
         if self.closed:
             raise ConfigError(
                 f"conversation {agent.name!r} belongs to an orchestrator that was closed (the notebook's "
@@ -204,13 +204,13 @@ class Asker:
         pace = float(kwargs.pop("replay_pace", None) or settings.replay_pace)
         for doc in docs:
             state.append(doc)
-        model = llm or orch.default_model
+        model = llm or context.default_model
         request = build_request(state.copy(), model, instructions, kwargs)
         key, occurrence = self.resume_key(agent, request, (agent.active_salt(), salt), hash_by)
         agent.get_msg_state().note_call(
-            orch.redact(
+            context.redact(
                 {
-                    "provider": orch.provider.name,
+                    "provider": context.provider.name,
                     "model": model,
                     "default": llm is None,
                     "params": request.canonical()["params"],
@@ -219,13 +219,13 @@ class Asker:
         )
         label = agent.active_label()
         if not settings.ignore_cache:
-            record = orch.store.call_for_resume_key(key)
+            record = context.store.call_for_resume_key(key)
             if record is not None:
                 response = response_from_record(
-                    orch.store, record.call_id, structured_output=request.structured_output
+                    context.store, record.call_id, structured_output=request.structured_output
                 )
                 response.replay_pace = pace
-                orch.emit(
+                context.emit(
                     LLMCallFinished(
                         call_id=record.call_id,
                         agent=agent.name,
@@ -243,7 +243,7 @@ class Asker:
                 return response
         call_id = uuid.uuid4().hex
         feed = ChunkFeed() if request.stream else None
-        job = _Job(agent, label, call_id, key, occurrence, request, cache_args, feed, orch.scope.cell)
+        job = _Job(agent, label, call_id, key, occurrence, request, cache_args, feed, context.scope.cell)
         batched = settings.strategy == "batch" and feed is None and request.structured_output is None
         if settings.strategy != "sync" or feed is not None:
             future: Future = self.batches().add(job) if batched else self.executor().submit(self._call, job)
