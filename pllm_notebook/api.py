@@ -118,6 +118,11 @@ def default_orchestrator() -> Orchestrator:
         return _default
 
 
+def existing_orchestrator() -> Orchestrator | None:
+    """The notebook's orchestrator if it was built already (never builds one)."""
+    return _default
+
+
 def set_cell_label(label: str) -> None:
     """Name the notebook cell running now on the default orchestrator's calls (see ``Orchestrator.cell_label``)."""
     global _cell_label

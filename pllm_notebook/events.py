@@ -30,6 +30,7 @@ __all__ = [
     "LLMCallStarted",
     "LLMCallFinished",
     "AgentMessage",
+    "CellStarted",
     "EventBus",
     "bus",
     "event_from_record",
@@ -179,6 +180,8 @@ class LLMCallStarted(Event):
     provider: str = ""
     model: str = ""
     prompt: str = ""
+    cell: str = ""
+    """The notebook cell that made the call (its label), when it is not the call's own ``label``."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -207,6 +210,16 @@ class AgentMessage(Event):
     kind: ClassVar[str] = "agent_message"
     agent: str
     text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CellStarted(Event):
+    """A notebook cell began to run: how people know it (``In [7]`` and its first comment or line)."""
+
+    kind: ClassVar[str] = "cell_started"
+    label: str
+    title: str = ""
+    execution_count: int | None = None
 
 
 def snippet(text: str, n: int = 120) -> str:

@@ -318,7 +318,9 @@ class Asker:
 
     def start(self, job: _Job) -> float:
         """Announce a call that is not a replay; returns its start time (``time.perf_counter``)."""
-        self.context.emit(LLMCallStarted(**self._about(job), prompt=snippet(job.request.last_user_text)))
+        self.context.emit(
+            LLMCallStarted(**self._about(job), prompt=snippet(job.request.last_user_text), cell=job.cell)
+        )
         return time.perf_counter()
 
     def from_cache(self, job: _Job) -> tuple[ResponseData, dict[str, Any]] | None:
