@@ -105,6 +105,16 @@ def _environment(default: Any, help: str, env: str, parse: Callable[[str], Any] 
     return _option(default, help, scope=ENVIRONMENT, env=env, parse=parse)
 
 
+def _notebook(env: str, parse: Callable[[str], bool], help: str) -> Any:
+    """A switch of the notebook's magics (on by default): ``%pllm_config``, ``c.MemoizeMagics``, ``env``."""
+    return _option(True, help, scope=NOTEBOOK, env=env, parse=parse, magic=True)
+
+
+def _optional(env: str, help: str) -> Any:
+    """An environment setting that is unset (``None``) unless its variable holds some text."""
+    return _environment(None, help, env, _optional_text)
+
+
 @dataclass(frozen=True)
 class Settings:
     """The settings of one run (an orchestrator), of the notebook's magics and of the environment.
@@ -166,22 +176,16 @@ class Settings:
     dashboard: bool = _option(False, "Show the live dashboard (`resume_directory` and `pllm.configure`).")
     rewrite_cache: bool = _option(False, "parallem's option, accepted: a call made again always replaces.")
     # -- the notebook's magics: %pllm_config, c.MemoizeMagics.<name> ---------------------------------------
-    restore_vars: bool = _option(
-        True,
+    restore_vars: bool = _notebook(
+        "PLLM_NO_VARS",
+        _no_vars,
         "`%%memoize` stores and restores the variables a cell sets (restoring unpickles them); "
         "`PLLM_NO_VARS=1` turns it off.",
-        scope=NOTEBOOK,
-        env="PLLM_NO_VARS",
-        parse=_no_vars,
-        magic=True,
     )
-    notes: bool = _option(
-        True,
-        "The one-line `[pllm]` hit/miss note of each memoized cell; `PLLM_NOTES=off` turns it off.",
-        scope=NOTEBOOK,
-        env="PLLM_NOTES",
-        parse=_notes_on,
-        magic=True,
+    notes: bool = _notebook(
+        "PLLM_NOTES",
+        _notes_on,
+        "The one-line `[pllm]` note of each memoized cell; `PLLM_NOTES=off` turns it off.",
     )
     # -- the environment only, read where used ----------------------------------------------------------
     offline_latency_s: float = _environment(
@@ -190,23 +194,15 @@ class Settings:
     offline_batch_latency_s: float = _environment(
         3.0, "Seconds until an offline batch job is done.", env="PLLM_OFFLINE_BATCH_LATENCY"
     )
-    offline_model: str | None = _environment(
-        None,
-        "The offline provider's default model (`offline-small`).",
-        env="PLLM_OFFLINE_MODEL",
-        parse=_optional_text,
+    offline_model: str | None = _optional(
+        "PLLM_OFFLINE_MODEL", "The offline provider's default model (`offline-small`)."
     )
-    prices_file: str | None = _environment(
-        None,
-        "A JSON price table to use instead of the built-in one.",
-        env="PLLM_PRICES_FILE",
-        parse=_optional_text,
+    prices_file: str | None = _optional(
+        "PLLM_PRICES_FILE", "A JSON price table to use instead of the built-in one."
     )
-    embedding_model_path: str | None = _environment(
-        None,
+    embedding_model_path: str | None = _optional(
+        "PLLM_EMBEDDING_MODEL_PATH",
         "A local ONNX folder of the semantic cache's embedding model (no download).",
-        env="PLLM_EMBEDDING_MODEL_PATH",
-        parse=_optional_text,
     )
     lock: str = _environment(
         "",
@@ -228,11 +224,8 @@ class Settings:
         env="PLLM_NETWORK_FS_OK",
         parse=_exactly_one,
     )
-    key_dir: str | None = _environment(
-        None,
-        "Where the per-directory integrity keys are kept (default: the user's config folder).",
-        env="PLLM_KEY_DIR",
-        parse=_optional_text,
+    key_dir: str | None = _optional(
+        "PLLM_KEY_DIR", "Where the per-directory integrity keys are kept (default: the user's config folder)."
     )
     author: str = _environment(
         "",
