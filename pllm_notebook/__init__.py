@@ -19,6 +19,7 @@ _LAZY = {
     "stats": "api",
     "default_orchestrator": "api",
     "Orchestrator": "engine",
+    "Settings": "settings",
     "Agent": "engine",
     "AgentContext": "engine",
     "UserData": "engine",

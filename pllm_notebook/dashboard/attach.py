@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ..errors import ConfigError
+from ..settings import setting
 from . import MODES
 from .details import detail_source
 from .formatting import live_payload, static_html
@@ -53,7 +54,7 @@ def _kernel() -> Any:
 
 def detect_mode() -> str:
     """Where we run: ``widget``, ``static`` or ``terminal`` (``PLLM_DASHBOARD`` overrides)."""
-    forced = os.environ.get("PLLM_DASHBOARD", "").strip().lower()
+    forced = setting("dashboard_mode")
     if forced:
         if forced not in MODES:
             raise ConfigError(f"PLLM_DASHBOARD must be one of {', '.join(MODES)}, not {forced!r}")

@@ -10,46 +10,40 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..call_record import CallRecord, Usage
 from ..errors import ConfigError
 from ..hashing import stable_hash
-from ..store import MemoRecord
+from ..store import MemoRecord, ResumeStore
 from .recording import MutationLog, decode_ops, encode_ops
 from .response import LLMResponse
-
-if TYPE_CHECKING:
-    from .message_state import MessageState
 
 FORMAT = "pllm-message-state/1"
 
 
-def _checkpoint_key(state: MessageState) -> str:
-    return stable_hash("checkpoint", state.name)
+def _checkpoint_key(agent: str) -> str:
+    return stable_hash("checkpoint", agent)
 
 
-def save_to_store(state: MessageState) -> None:
-    """Keep ``state``'s items in its orchestrator's resume store (replacing the agent's last checkpoint)."""
-    store = state.agent.orchestrator.store
-    log = MutationLog()
-    log.add(state, "_set_all", state.copy())
+def save_to_store(store: ResumeStore, agent: str, items: list[Any]) -> None:
+    """Keep the conversation ``items`` of ``agent`` in ``store`` (replacing the agent's last checkpoint)."""
+    log = MutationLog(ops=[(agent, "_set_all", (items,))])
     store.put_memo(
         MemoRecord(
-            key=_checkpoint_key(state),
+            key=_checkpoint_key(agent),
             kind="checkpoint",
-            label=f"{state.name}@checkpoint",
-            agent=state.name,
+            label=f"{agent}@checkpoint",
+            agent=agent,
             inputs={},
             payload={"ops": encode_ops(log, store)},
         )
     )
 
 
-def load_from_store(state: MessageState) -> list[Any] | None:
-    """The items of the agent's last checkpoint, or None if it never saved one."""
-    store = state.agent.orchestrator.store
-    record = store.memo(_checkpoint_key(state))
+def load_from_store(store: ResumeStore, agent: str) -> list[Any] | None:
+    """The items of ``agent``'s last checkpoint in ``store``, or None if it never saved one."""
+    record = store.memo(_checkpoint_key(agent))
     if record is None:
         return None
     ops = decode_ops(record.payload.get("ops", []), store)
@@ -110,12 +104,12 @@ def _decode(data: dict[str, Any]) -> Any:
     return data["text"]
 
 
-def save_to_file(state: MessageState, path: str | os.PathLike[str]) -> None:
-    """Write ``state``'s items to ``path`` as JSON (answers resolved first)."""
-    items = [_encode(item) for item in state]
+def save_to_file(agent: str, items: list[Any], path: str | os.PathLike[str]) -> None:
+    """Write ``agent``'s conversation ``items`` to ``path`` as JSON (answers resolved first)."""
+    encoded = [_encode(item) for item in items]
     target = Path(path).expanduser()
     tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(json.dumps({"format": FORMAT, "agent": state.name, "items": items}, indent=1))
+    tmp.write_text(json.dumps({"format": FORMAT, "agent": agent, "items": encoded}, indent=1))
     os.replace(tmp, target)
 
 

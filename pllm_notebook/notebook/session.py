@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Any
 
+from traitlets import Bool, HasTraits
+
 from .run_log import RunLog
 
-__all__ = ["NotebookSession", "cell_title", "notes_default", "restore_vars_default"]
+__all__ = ["NotebookSession", "cell_title"]
 
 TITLE_LENGTH = 60
 
@@ -29,27 +30,21 @@ def cell_title(source: str) -> str:
     return title if len(title) <= TITLE_LENGTH else title[: TITLE_LENGTH - 3] + "..."
 
 
-def notes_default() -> bool:
-    """The one-line ``[pllm]`` notes are on unless ``PLLM_NOTES`` is off (0, false, no, off)."""
-    return os.environ.get("PLLM_NOTES", "").strip().lower() not in ("0", "false", "no", "off")
-
-
-def restore_vars_default() -> bool:
-    """Variable restore is on unless ``PLLM_NO_VARS`` is set to a true value (1, true, yes)."""
-    return os.environ.get("PLLM_NO_VARS", "").strip().lower() not in ("1", "true", "yes", "on")
-
-
-class NotebookSession:
+class NotebookSession(HasTraits):
     """Tracks the running cell for one IPython shell and holds the settings ``%pllm_config`` changes.
 
     A cell's label is ``cell:<id>`` from the cell id Jupyter sends with each execution (stable across
     kernel restarts, and kept in the .ipynb file); where there is none (a terminal), it is ``In[<n>]``.
+    ``restore_vars`` and ``notes`` follow the configurable traits of the same names of ``MemoizeMagics``
+    (linked when the extension loads).
     """
 
+    restore_vars = Bool(True, help="%%memoize stores and restores the variables a cell sets")
+    notes = Bool(True, help="the one-line [pllm] hit/miss note of each memoized cell")
+
     def __init__(self, shell: Any) -> None:
+        super().__init__()
         self.shell = shell
-        self.restore_vars = restore_vars_default()
-        self.notes = notes_default()
         self.label = ""
         self._cell_announced = True
         self._cell_started = 0.0

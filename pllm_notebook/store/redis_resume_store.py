@@ -118,6 +118,7 @@ class RedisResumeStore(ResumeStore):
         self._by_resume_key: dict[str, str] = {}
         self._memos: dict[str, MemoRecord] = {}
         self._refused: dict[str, MemoRecord] = {}
+        self._refusals_reported: set[str] = set()
         self._unsaved: dict[str, CallRecord] = {}
         self._sync_lock = threading.RLock()
         self._write_lock = threading.Lock()

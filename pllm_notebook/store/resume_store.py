@@ -92,6 +92,7 @@ class ResumeStore:
         self._memos: dict[str, MemoRecord] = {}
         self.signer = MemoSigner.for_directory(directory)
         self._refused: dict[str, MemoRecord] = {}
+        self._refusals_reported: set[str] = set()
         self._last_seq = 0
         self._generation: tuple[int, int, int] | None = None
         self._sync_lock = threading.Lock()
@@ -172,6 +173,7 @@ class ResumeStore:
         else:
             self._memos.pop(memo.key, None)
             self._refused[memo.key] = memo
+            self._refusals_reported.discard(memo.key)
 
     def _remember_call(self, record: CallRecord) -> None:
         self._calls[record.call_id] = record
@@ -202,8 +204,8 @@ class ResumeStore:
         record = self._memos.get(key)
         if record is None:
             refused = self._refused.get(key)
-            if refused is not None and not getattr(refused, "_reported", False):
-                refused._reported = True  # type: ignore[attr-defined]
+            if refused is not None and key not in self._refusals_reported:
+                self._refusals_reported.add(key)
                 log.warning("%s", self.signer.refusal_message(refused))
         return record
 
