@@ -49,3 +49,14 @@ def resume_dir(tmp_path: Path) -> Path:
 def python_exe() -> str:
     """The interpreter running the tests (for subprocess workers)."""
     return sys.executable
+
+
+@pytest.fixture(scope="module")
+def shell():
+    """An in-process IPython shell (as in a terminal) with the extension loaded and ``pllm`` imported."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    ip = InteractiveShell.instance()
+    ip.run_line_magic("load_ext", "pllm_notebook")
+    ip.run_cell("import pllm_notebook as pllm")
+    return ip

@@ -65,7 +65,9 @@ def build_app(directory: Path, read_only: bool = False) -> tuple[Any, Any]:
     browser = _cache_browser(directory, read_only)
 
     def page() -> Any:
-        view = DashboardView(model, browser, title=f"{directory}{' (read-only)' if read_only else ''}")
+        view = DashboardView(
+            model, browser, title=f"{directory}{' (read-only)' if read_only else ''}", store=follower.store
+        )
         doc = pn.state.curdoc
         stops = [
             view.follow(schedule=doc.add_next_tick_callback),

@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..call_codec import call_from_row, call_to_row
 from ..errors import ConfigError, IntegrityError, StoreError
 from .integrity import MemoSigner
 from .records import BatchEntry, CallRecord, MemoRecord
@@ -81,7 +82,8 @@ class RedisBlobStore:
 
 
 def _record_json(record: CallRecord | MemoRecord) -> str:
-    return json.dumps(dataclasses.asdict(record), default=str)
+    row = call_to_row(record) if isinstance(record, CallRecord) else dataclasses.asdict(record)
+    return json.dumps(row, default=str)
 
 
 class RedisResumeStore(ResumeStore):
@@ -116,6 +118,7 @@ class RedisResumeStore(ResumeStore):
         self._by_resume_key: dict[str, str] = {}
         self._memos: dict[str, MemoRecord] = {}
         self._refused: dict[str, MemoRecord] = {}
+        self._refusals_reported: set[str] = set()
         self._unsaved: dict[str, CallRecord] = {}
         self._sync_lock = threading.RLock()
         self._write_lock = threading.Lock()
@@ -193,7 +196,7 @@ class RedisResumeStore(ResumeStore):
         calls, memos = pipe.execute()
         for raw in calls:
             if raw:
-                self._remember_call(CallRecord(**json.loads(raw)))
+                self._remember_call(call_from_row(json.loads(raw)))
         for raw in memos:
             if raw:
                 self._remember_memo(MemoRecord(**json.loads(raw)))
@@ -210,7 +213,7 @@ class RedisResumeStore(ResumeStore):
         pipe.hgetall(self._key("memos"))
         seq, last, calls, memos = pipe.execute()
         for raw in calls.values():
-            self._remember_call(CallRecord(**json.loads(raw)))
+            self._remember_call(call_from_row(json.loads(raw)))
         self._memos, self._refused = {}, {}
         for raw in memos.values():
             self._remember_memo(MemoRecord(**json.loads(raw)))

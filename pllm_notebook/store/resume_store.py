@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..call_codec import ROW_FIELDS, call_from_columns, call_to_row
 from ..errors import StoreError
 from ..events import Event, MemoHit, bus, event_from_record
 from ..redaction import redact
@@ -31,10 +32,7 @@ from .records import BatchEntry, CallRecord, MemoRecord
 
 log = logging.getLogger("pllm_notebook")
 
-_CALL_COLUMNS = (
-    "call_id, resume_key, agent, provider, model, request, response_text, response, "
-    "input_tokens, output_tokens, latency_s, cost_usd, created"
-)
+_CALL_COLUMNS = ", ".join(ROW_FIELDS)
 _MEMO_COLUMNS = "key, kind, label, agent, inputs, payload, duration_s, created, mac"
 
 WriteOp = Callable[[Any], None]
@@ -50,24 +48,6 @@ class _Pending:
     op: WriteOp
     done: threading.Event
     error: BaseException | None = None
-
-
-def _call_from_row(row: tuple) -> CallRecord:
-    return CallRecord(
-        call_id=row[0],
-        resume_key=row[1],
-        agent=row[2] or "",
-        provider=row[3] or "",
-        model=row[4] or "",
-        request=json.loads(row[5]) if row[5] else {},
-        response_text=row[6] or "",
-        response=json.loads(row[7]) if row[7] else {},
-        input_tokens=int(row[8] or 0),
-        output_tokens=int(row[9] or 0),
-        latency_s=float(row[10] or 0.0),
-        cost_usd=float(row[11] or 0.0),
-        created=float(row[12] or 0.0),
-    )
 
 
 def _memo_from_row(row: tuple) -> MemoRecord:
@@ -112,6 +92,7 @@ class ResumeStore:
         self._memos: dict[str, MemoRecord] = {}
         self.signer = MemoSigner.for_directory(directory)
         self._refused: dict[str, MemoRecord] = {}
+        self._refusals_reported: set[str] = set()
         self._last_seq = 0
         self._generation: tuple[int, int, int] | None = None
         self._sync_lock = threading.Lock()
@@ -162,7 +143,7 @@ class ResumeStore:
             events.sort(key=lambda e: e[0])
             for seq, what, row in events:
                 if what == "call":
-                    self._remember_call(_call_from_row(row))
+                    self._remember_call(call_from_columns(row))
                 elif what == "memo":
                     self._remember_memo(_memo_from_row(row))
                 elif row[0] == "memos":
@@ -192,6 +173,7 @@ class ResumeStore:
         else:
             self._memos.pop(memo.key, None)
             self._refused[memo.key] = memo
+            self._refusals_reported.discard(memo.key)
 
     def _remember_call(self, record: CallRecord) -> None:
         self._calls[record.call_id] = record
@@ -222,8 +204,8 @@ class ResumeStore:
         record = self._memos.get(key)
         if record is None:
             refused = self._refused.get(key)
-            if refused is not None and not getattr(refused, "_reported", False):
-                refused._reported = True  # type: ignore[attr-defined]
+            if refused is not None and key not in self._refusals_reported:
+                self._refusals_reported.add(key)
                 log.warning("%s", self.signer.refusal_message(refused))
         return record
 
@@ -259,26 +241,15 @@ class ResumeStore:
         the one that key resolves to, and the older one stays in the log for memos that replay it.
         """
         self._remember_call(record)
+        row = call_to_row(record)
+        row["request"] = json.dumps(row["request"], default=str)
+        row["response"] = json.dumps(row["response"], default=str)
 
         def op(con: Any) -> None:
             con.execute(
                 f"INSERT INTO calls (seq, {_CALL_COLUMNS}) VALUES "
                 "(nextval('change_seq'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    record.call_id,
-                    record.resume_key,
-                    record.agent,
-                    record.provider,
-                    record.model,
-                    json.dumps(record.request, default=str),
-                    record.response_text,
-                    json.dumps(record.response, default=str),
-                    record.input_tokens,
-                    record.output_tokens,
-                    record.latency_s,
-                    record.cost_usd,
-                    record.created,
-                ],
+                [row[name] for name in ROW_FIELDS],
             )
 
         self._submit(op, wait=wait)
