@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from dashboard_browser import ARTIFACTS
-from test_jupyterlab_browser import RUN_ALL_CELLS, changes, own_folder, watch_while_running, write_notebook
+from test_jupyterlab_browser import RUN_ALL_CELLS, check_live_while_running, own_folder, write_notebook
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -52,18 +52,12 @@ def test_inline_dashboard_is_live_during_run_all_in_notebook7(lab: tuple[int, Pa
     dashboard = page.locator(".jp-Notebook .jp-Cell").nth(0)
 
     menu(page, "Run", "Run All Cells")
-    counts, in_flight = watch_while_running(page, 0, 1, "notebook7-run-all.png")
-    assert changes(counts) >= 4, f"the dashboard did not move during Run All: {counts}"
-    assert len(in_flight) >= 4, f"calls seen in flight during Run All: {sorted(in_flight)}"
-    expect(dashboard.locator('[data-metric="live_calls"]')).to_have_text("8", timeout=30_000)
+    check_live_while_running(page, dashboard, "Run All", "notebook7-run-all.png")
 
     menu(page, "Kernel", "Restart Kernel and Run All Cells")
     page.screenshot(path=str(ARTIFACTS / "notebook7-restart-dialog.png"))
     page.locator(".jp-Dialog .jp-mod-accept").click()
-    counts, in_flight = watch_while_running(page, 0, 1, "notebook7-restart-run-all.png")
-    assert changes(counts) >= 4, f"the dashboard did not move during Restart & Run All: {counts}"
-    assert len(in_flight) >= 4, f"calls seen in flight during Restart & Run All: {sorted(in_flight)}"
-    expect(dashboard.locator('[data-metric="live_calls"]')).to_have_text("8", timeout=30_000)
+    check_live_while_running(page, dashboard, "Restart & Run All", "notebook7-restart-run-all.png")
     expect(dashboard.locator('tr[data-kind="done"]')).to_have_count(8)
     cell_text = page.locator(".jp-Notebook .jp-Cell").nth(1).locator(".jp-OutputArea").inner_text()
     assert "Error" not in cell_text and "No such comm" not in cell_text, cell_text
