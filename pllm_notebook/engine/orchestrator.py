@@ -88,10 +88,6 @@ class Orchestrator:
             )
         self.store = open_resume_store(self.directory, cache_url)
         if max_bytes is not None:
-            if not hasattr(self.store, "keep_within"):
-                raise ConfigError(
-                    "max_bytes= budgets a resume directory; with cache_url= Redis holds the data"
-                )
             self.store.keep_within(int(max_bytes))
         self.strategy = strategy
         self.hash_by = hash_by
