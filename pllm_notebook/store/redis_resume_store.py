@@ -285,8 +285,10 @@ class RedisResumeStore(ResumeStoreBase):
         pipe.hgetall(self._key("calls"))
         pipe.hgetall(self._key("memos"))
         seq, last, calls, memos = pipe.execute()
-        for raw in calls.values():
-            self._remember_call(CallRecord(**json.loads(raw)))
+        # oldest first, so a resume key asked again resolves to its newest call, as the stream order gives it
+        records = sorted((CallRecord(**json.loads(raw)) for raw in calls.values()), key=lambda c: c.created)
+        for record in records:
+            self._remember_call(record)
         self._memos.clear()
         self._refused.clear()
         for raw in memos.values():
