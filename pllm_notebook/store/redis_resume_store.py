@@ -190,7 +190,7 @@ class RedisResumeStore(ResumeStoreBase):
             self.sync(force=True)
         except _redis_errors() as exc:
             raise StoreError(
-                f"cannot reach the shared store at {self.where}: {exc}. Start Redis, fix the URL "
+                f"cannot reach the shared store at {self.where}: {str(exc).rstrip('.')}. Start Redis, fix the URL "
                 "(cache_url= or PLLM_CACHE_URL), or drop it to use the local resume directory."
             ) from exc
         if directory is not None:

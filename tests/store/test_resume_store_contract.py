@@ -6,13 +6,11 @@ both stores; "another process" is a second store object opened on the same direc
 
 from __future__ import annotations
 
-import shutil
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from reliability.redis_server import RedisServer
 
 from pllm_notebook.errors import IntegrityError
 from pllm_notebook.events import LLMCallStarted, MemoHit, MemoStored, bus
@@ -23,16 +21,6 @@ from pllm_notebook.store.resume_store import read_summary
 SECRET = "sk-proj-FAKEfake0123456789abcdefXYZ"
 
 Opener = Callable[[], ResumeStoreBase]
-
-
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed (apt-get install redis-server)")
-    server = RedisServer(tmp_path_factory.mktemp("redis"))
-    server.start()
-    yield server.url
-    server.stop()
 
 
 @pytest.fixture(params=["duckdb", "redis"])
