@@ -129,6 +129,12 @@ class RedisBlobStore:
         return len(names), sum(sizes)
 
 
+def _warn_now_and_then(failures: int, message: str, *args: Any) -> None:
+    """Log the first of a run of failures and every hundredth after it, not each one."""
+    if failures == 1 or failures % 100 == 0:
+        log.warning("pllm_notebook " + message, *args)
+
+
 def _record_json(record: CallRecord | MemoRecord) -> str:
     return json.dumps(dataclasses.asdict(record), default=str)
 
@@ -225,12 +231,12 @@ class RedisResumeStore(ResumeStoreBase):
             if force and self._seen is None:
                 raise
             self._read_failures += 1
-            if self._read_failures == 1 or self._read_failures % 100 == 0:
-                log.warning(
-                    "pllm_notebook cannot read the shared store at %s (%s); using what it knew",
-                    self.where,
-                    exc,
-                )
+            _warn_now_and_then(
+                self._read_failures,
+                "cannot read the shared store at %s (%s); using what it knew",
+                self.where,
+                exc,
+            )
             self._seen = None  # read everything once Redis answers again
             return False
 
@@ -350,12 +356,12 @@ class RedisResumeStore(ResumeStoreBase):
                 )
             except _redis_errors() as exc:
                 self._activity_failures += 1
-                if self._activity_failures == 1 or self._activity_failures % 100 == 0:
-                    log.warning(
-                        "pllm_notebook could not log events to %s (kept in memory, tried again): %s",
-                        self.where,
-                        exc,
-                    )
+                _warn_now_and_then(
+                    self._activity_failures,
+                    "could not log events to %s (kept, tried again): %s",
+                    self.where,
+                    exc,
+                )
                 return False
             written = {id(e) for e in events}
             with self._activity_cond:
@@ -382,8 +388,7 @@ class RedisResumeStore(ResumeStoreBase):
                 self._write([])
             except StoreError as exc:
                 self._write_failures += 1
-                if self._write_failures == 1 or self._write_failures % 100 == 0:
-                    log.warning("pllm_notebook could not save to %s: %s", self.where, exc)
+                _warn_now_and_then(self._write_failures, "could not save to %s: %s", self.where, exc)
                 if wait:
                     raise
 

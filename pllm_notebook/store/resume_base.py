@@ -103,6 +103,7 @@ class ResumeStoreBase(ABC):
     directory: Path | None
     where: str
     blobs: Blobs
+    signer: MemoSigner
 
     def __init__(self, directory: Path | None, where: str, signer: MemoSigner) -> None:
         self.directory = directory
