@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from pllm_notebook.errors import IntegrityError
+import pllm_notebook as pllm
+from pllm_notebook.errors import ConfigError, IntegrityError
 from pllm_notebook.events import LLMCallStarted, MemoHit, MemoStored, bus
 from pllm_notebook.store import BatchEntry, CallRecord, MemoRecord, ResumeStore, ResumeStoreBase
 from pllm_notebook.store.redis_resume_store import RedisResumeStore
@@ -63,6 +64,7 @@ def test_both_stores_are_the_interface_with_nothing_left_abstract(opener: Opener
     store = opener()
     assert isinstance(store, ResumeStoreBase)
     assert not type(store).__abstractmethods__
+    assert not issubclass(RedisResumeStore, ResumeStore) and not issubclass(ResumeStore, RedisResumeStore)
     assert store.directory is not None and store.where
     assert store.memo("nothing here") is None and store.calls() == [] and store.memos() == []
 
@@ -189,3 +191,11 @@ def test_history_and_summary_count_the_same_calls_and_entries(opener: Opener) ->
     )
     if isinstance(other, ResumeStore):  # what `info DIR` reads without opening the store says the same
         assert read_summary(other.db) == summary
+
+
+def test_a_size_budget_on_a_redis_store_is_refused_by_name(resume_dir: Path, redis_url: str) -> None:
+    with pytest.raises(
+        ConfigError, match="max_bytes= budgets a resume directory; with cache_url= Redis holds"
+    ):
+        pllm.resume_directory(resume_dir, cache_url=redis_url, semantic_cache=False, max_bytes=10_000)
+    assert ResumeStore(resume_dir.resolve()).keep_within(10_000) is None, "a directory takes the budget"
