@@ -113,6 +113,7 @@ class ResumeStoreBase(ABC):
         self._by_resume_key: dict[str, str] = {}
         self._memos: dict[str, MemoRecord] = {}
         self._refused: dict[str, MemoRecord] = {}
+        self._refusals_reported: set[str] = set()
 
     # -- the mirror ------------------------------------------------------------------------------
 
@@ -134,6 +135,7 @@ class ResumeStoreBase(ABC):
         else:
             self._memos.pop(memo.key, None)
             self._refused[memo.key] = memo
+            self._refusals_reported.discard(memo.key)
 
     def _forget_memo(self, key: str) -> None:
         self._memos.pop(key, None)
@@ -175,8 +177,8 @@ class ResumeStoreBase(ABC):
         record = self._memos.get(key)
         if record is None:
             refused = self._refused.get(key)
-            if refused is not None and not getattr(refused, "_reported", False):
-                refused._reported = True  # type: ignore[attr-defined]
+            if refused is not None and key not in self._refusals_reported:
+                self._refusals_reported.add(key)
                 log.warning("%s", self.signer.refusal_message(refused))
         return record
 
