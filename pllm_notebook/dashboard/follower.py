@@ -126,7 +126,7 @@ class DirectoryFollower:
         return remove
 
     def poll(self) -> bool:
-        """Fold in what changed since the last poll; False (after one ``stat``) when nothing did."""
+        """Fold in what changed since the last poll; False (after one look at the change stamp) when nothing did."""
         stamp = self.store.generation()
         if stamp == self._stamp:
             return False

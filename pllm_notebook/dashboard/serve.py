@@ -69,6 +69,11 @@ def _open_source(raw: str, prefix: str) -> Path | ResumeStoreBase:
         raise SystemExit(f"pllm-notebook dashboard: {exc}") from None
 
 
+def _label(source: Path | ResumeStoreBase) -> str:
+    """How the page and the command name what they show: a folder, or a store's URL and prefix."""
+    return source.where if isinstance(source, ResumeStoreBase) else str(source)
+
+
 def _cache_browser(source: Path | str, read_only: bool) -> Any:
     """The cache browser of a directory's semantic cache, or of the one in the Redis at URL ``source``."""
     from ..cache import DuckDBStorage, SemanticCache
@@ -96,7 +101,7 @@ def build_app(
     from .model import DashboardModel
     from .view import DashboardView
 
-    label = source.where if isinstance(source, ResumeStoreBase) else str(source)
+    label = _label(source)
     model = DashboardModel(label)
     follower = DirectoryFollower(source, model).start()
     cache_source = source if isinstance(source, Path) else cache_url
@@ -135,8 +140,7 @@ def run(args: argparse.Namespace) -> int:
         url = gate.url(args.address)
         guard["auth_provider"] = access.auth_provider(gate)
     mode = " (read-only)" if args.read_only else ""
-    label = source.where if isinstance(source, ResumeStoreBase) else source
-    print(f"pllm dashboard{mode} for {label} at {url} (Ctrl-C to stop)", flush=True)
+    print(f"pllm dashboard{mode} for {_label(source)} at {url} (Ctrl-C to stop)", flush=True)
     try:
         server = pn.serve(
             {"/": page},

@@ -10,6 +10,7 @@ from .resume_base import ResumeStoreBase
 from .resume_store import ResumeStore
 
 CACHE_URL_ENV = "PLLM_CACHE_URL"
+STORE_URL_SCHEMES = ("redis://", "rediss://", "unix://")
 
 
 def shared_url(cache_url: str | None) -> str | None:
@@ -25,9 +26,6 @@ def open_resume_store(directory: str | os.PathLike[str], cache_url: str | None =
     from .redis_resume_store import RedisResumeStore
 
     return RedisResumeStore.open_url(url, Path(directory).expanduser().resolve())
-
-
-STORE_URL_SCHEMES = ("redis://", "rediss://", "unix://")
 
 
 def is_store_url(text: str) -> bool:
