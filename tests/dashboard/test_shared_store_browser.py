@@ -11,10 +11,9 @@ import time
 from pathlib import Path
 
 import pytest
-from dashboard_browser import ARTIFACTS, free_port, stop_process, wait_for_http
+from dashboard_browser import ARTIFACTS, free_port, logged_invalidations, stop_process, wait_for_http
 
 import pllm_notebook as pllm
-from pllm_notebook.events import CacheInvalidated
 from pllm_notebook.store.redis_resume_store import RedisResumeStore
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -27,17 +26,6 @@ def ask(directory: Path, url: str, questions: list[tuple[str, str]]) -> None:
     with pllm.resume_directory(directory, cache_url=url) as orch:
         for i, (namespace, question) in enumerate(questions):
             orch.agent(f"agent{i}").get_msg_state().ask_llm(question, cache_namespace=namespace)
-
-
-def invalidations(url: str, timeout: float = 30.0) -> list[CacheInvalidated]:
-    """The invalidations the store's activity log holds, once there is one."""
-    store = RedisResumeStore(url)
-    deadline = time.monotonic() + timeout
-    while True:
-        found = [e for _, e in store.activity_since(0) if isinstance(e, CacheInvalidated)]
-        if found or time.monotonic() > deadline:
-            return found
-        time.sleep(0.25)
 
 
 def test_the_served_page_follows_a_redis_store_and_invalidates_there(
@@ -89,7 +77,7 @@ def test_the_served_page_follows_a_redis_store_and_invalidates_there(
             assert page.external_requests == [], f"the page fetched from outside: {page.external_requests}"
         finally:
             stop_process(server)
-    (logged,) = invalidations(redis_url)
+    (logged,) = logged_invalidations(RedisResumeStore(redis_url))
     assert (logged.namespace, logged.removed) == ("food", 1)
     assert started <= logged.ts <= time.time()
     output = log_path.read_text()
