@@ -14,6 +14,8 @@ test("tables escape every cell and say when they are empty", () => {
   assert.match(html, /<th>cell<\/th><th>reason<\/th>/);
   assert.match(html, /&lt;b&gt;input &#39;x&#39; changed&lt;\/b&gt;/);
   assert.match(tableHtml(["a"], [], "no memoized cell has run yet"), /no memoized cell has run yet/);
+  const clickable = tableHtml(["cell"], [["In [2] a"], ["In [3] b"]], "", [7, null]);
+  assert.match(clickable, /<tr class="clickable" data-row-id="7"><td>In \[2\] a<\/td><\/tr><tr><td>In \[3\] b/);
 });
 
 test("text blocks are preformatted and escaped", () => {

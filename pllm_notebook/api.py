@@ -6,34 +6,20 @@ that ``%load_ext pllm_notebook`` (or the first call here) sets up on ``.pllm/`` 
 
 from __future__ import annotations
 
+import inspect
 import os
 import threading
 from typing import Any
 
 from .engine import Agent, Orchestrator, Stats
 from .errors import ConfigError
-from .providers import Provider
-from .store.selection import shared_url
+from .settings import RUN, configure_defaults, configured_defaults, setting_fields
 
 _default: Orchestrator | None = None
-_default_options: dict[str, Any] = {"directory": ".pllm", "provider": "offline"}
+_provider_options: dict[str, Any] = {}
 _default_lock = threading.Lock()
 _cell_label = ""
-
-
-def _build_cache(directory: str | os.PathLike[str], semantic_cache: Any, cache_url: str | None) -> Any:
-    if semantic_cache is False or (semantic_cache is None and cache_url is None):
-        return None
-    if semantic_cache is True or semantic_cache is None:
-        from .cache import DuckDBStorage, SemanticCache
-
-        if cache_url is not None:
-            from .cache.storage_redis import RedisStorage
-
-            return SemanticCache(storage=RedisStorage.from_url(cache_url))
-        return SemanticCache(storage=DuckDBStorage(directory))
-    return semantic_cache
-
+_SETTING_NAMES = {f.name for f in setting_fields(RUN)}
 
 #: parallem's resume_directory options that have no counterpart here, and what to write instead.
 _PARALLEM_ONLY = {
@@ -46,28 +32,7 @@ _PARALLEM_ONLY = {
 }
 
 
-def resume_directory(
-    directory: str | os.PathLike[str] = ".pllm",
-    *,
-    provider: str | Provider | None = "offline",
-    strategy: str = "sync",
-    llm: str | None = None,
-    log_level: int | str | None = None,
-    dashboard: bool = False,
-    hash_by: list[str] | tuple[str, ...] | None = ("llm",),
-    ignore_cache: bool = False,
-    rewrite_cache: bool = False,
-    semantic_cache: Any = None,
-    max_concurrent: int = 20,
-    requests_per_minute: float | None = None,
-    replay_pace: float = 0.0,
-    cache_url: str | None = None,
-    max_bytes: int | None = None,
-    batch_size: int = 1000,
-    batch_wait_s: float | None = None,
-    batch_poll_s: float = 5.0,
-    **provider_options: Any,
-) -> Orchestrator:
+def resume_directory(directory: str | os.PathLike[str] = ".pllm", **options: Any) -> Orchestrator:
     """Open (or create) a resume directory and return its orchestrator; use it with ``with``.
 
     Everything the run does is kept in ``directory``: re-running the same script replays stored answers
@@ -83,7 +48,9 @@ def resume_directory(
     wait or ``batch_wait_s`` passed; a job is polled every ``batch_poll_s`` seconds (backing off), and a
     re-run picks up a job still running instead of submitting again (see docs/providers.md). ``replay_pace`` spaces the
     pieces of a replayed stream that many seconds apart (for demos).
-    Extra keyword arguments go to the provider (``base_url=...``, ``api_key=...``, ``latency_s=...``).
+    Every option is a setting of :class:`~pllm_notebook.settings.Settings` (the table of them all, with
+    their defaults and environment variables, is docs/configuration.md); other keyword arguments go to the
+    provider (``base_url=...``, ``api_key=...``, ``latency_s=...``).
 
     parallem's options: ``hash_by`` (``["llm"]``, the default, keeps the model in each call's key;
     ``[]`` leaves it out), ``ignore_cache=True`` (make every call afresh; the new answers are the ones
@@ -91,36 +58,34 @@ def resume_directory(
     under a key always becomes the one that key replays here, so it changes nothing) and ``load_dotenv``
     (accepted: ``.env`` is read whenever a provider needs a key). See docs/migrating.md.
     """
-    if not isinstance(rewrite_cache, bool):
-        raise ConfigError(f"rewrite_cache is True or False, not {rewrite_cache!r}")
-    provider_options.pop("load_dotenv", None)  # keys are read from .env whenever a provider needs one
+    options.pop("load_dotenv", None)  # keys are read from .env whenever a provider needs one
     for option, advice in _PARALLEM_ONLY.items():
-        if option in provider_options:
+        if option in options:
             raise ConfigError(f"resume_directory(..., {option}=...) is parallem's; {advice}")
-    orch = Orchestrator(
-        directory,
-        provider=provider,
-        strategy=strategy,
-        llm=llm,
-        log_level=log_level,
-        hash_by=hash_by,
-        ignore_cache=ignore_cache,
-        semantic_cache=_build_cache(directory, semantic_cache, shared_url(cache_url)),
-        cache_url=shared_url(cache_url),
-        max_bytes=max_bytes,
-        max_concurrent=max_concurrent,
-        requests_per_minute=requests_per_minute,
-        replay_pace=replay_pace,
-        provider_options=provider_options,
-        batch_size=batch_size,
-        batch_wait_s=batch_wait_s,
-        batch_poll_s=batch_poll_s,
-    )
-    if dashboard:
+    settings = {k: v for k, v in options.items() if k in _SETTING_NAMES}
+    provider_options = {k: v for k, v in options.items() if k not in _SETTING_NAMES}
+    orch = Orchestrator(directory, provider_options=provider_options, **settings)
+    if orch.settings.dashboard:
         from .dashboard import attach_dashboard
 
         attach_dashboard(orch)
     return orch
+
+
+def _signature() -> inspect.Signature:
+    """``resume_directory``'s signature as ``help()`` and completion show it: every run setting."""
+    kind = inspect.Parameter.KEYWORD_ONLY
+    return inspect.Signature(
+        [
+            inspect.Parameter("directory", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=".pllm"),
+            *(inspect.Parameter(f.name, kind, default=f.default) for f in setting_fields(RUN)[1:]),
+            inspect.Parameter("provider_options", inspect.Parameter.VAR_KEYWORD),
+        ],
+        return_annotation="Orchestrator",
+    )
+
+
+resume_directory.__signature__ = _signature()  # type: ignore[attr-defined]
 
 
 def configure(**options: Any) -> Orchestrator:
@@ -130,8 +95,10 @@ def configure(**options: Any) -> Orchestrator:
     a change of directory, asking through one raises an error that says to get it again.
     """
     global _default
+    settings = {k: v for k, v in options.items() if k in _SETTING_NAMES}
     with _default_lock:
-        _default_options.update(options)
+        configure_defaults(**settings)
+        _provider_options.update((k, v) for k, v in options.items() if k not in _SETTING_NAMES)
         old, _default = _default, None
     if old is not None:
         old.close()
@@ -146,10 +113,14 @@ def default_orchestrator() -> Orchestrator:
     global _default
     with _default_lock:
         if _default is None:
-            options = dict(_default_options)
-            _default = resume_directory(options.pop("directory"), **options)
+            _default = resume_directory(**configured_defaults(), **_provider_options)
             _default.cell_label = _cell_label
         return _default
+
+
+def existing_orchestrator() -> Orchestrator | None:
+    """The notebook's orchestrator if it was built already (never builds one)."""
+    return _default
 
 
 def set_cell_label(label: str) -> None:
@@ -162,8 +133,14 @@ def set_cell_label(label: str) -> None:
 
 
 def default_options() -> dict[str, Any]:
-    """The settings the default orchestrator is (or will be) built from."""
-    return dict(_default_options)
+    """The options the default orchestrator is (or will be) built from: the settings configured so far
+    (``pllm.configure``, ``%pllm_config``, ``ipython_config.py``) and the provider's options."""
+    return {"directory": ".pllm", "provider": "offline", **configured_defaults(), **_provider_options}
+
+
+def provider_options() -> dict[str, Any]:
+    """The options the default orchestrator's provider is built with (``pllm.configure(base_url=...)``)."""
+    return dict(_provider_options)
 
 
 def agent(name: str | int | None = None) -> Agent:

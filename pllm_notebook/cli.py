@@ -37,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (module, help_text) in COMMANDS.items():
         command = sub.add_parser(name, help=help_text, description=help_text)
-        command.set_defaults(_module=module)
+        command.set_defaults(command_module=module)
         importlib.import_module(module).add_arguments(command)
     return parser
 
@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script."""
     args = build_parser().parse_args(argv)
-    module = importlib.import_module(args._module)
+    module = importlib.import_module(args.command_module)
     return int(module.run(args) or 0)
 
 

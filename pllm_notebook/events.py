@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import ClassVar, Literal
 
+from .call_record import CallRecord
 from .redaction import redact
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "LLMCallStarted",
     "LLMCallFinished",
     "AgentMessage",
+    "CellStarted",
     "EventBus",
     "bus",
     "event_from_record",
@@ -179,6 +181,23 @@ class LLMCallStarted(Event):
     provider: str = ""
     model: str = ""
     prompt: str = ""
+    cell: str = ""
+    """The notebook cell that made the call (its label), when it is not the call's own ``label``."""
+
+
+_FROM_CALL = (
+    "call_id",
+    "agent",
+    "provider",
+    "model",
+    "source",
+    "latency_s",
+    "input_tokens",
+    "output_tokens",
+    "cost_usd",
+    "similarity",
+)
+"""The fields of ``LLMCallFinished`` that say the same as the :class:`CallRecord` it carries."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -198,6 +217,26 @@ class LLMCallFinished(Event):
     cost_usd: float = 0.0
     similarity: float | None = None
     error: str = ""
+    call: CallRecord | None = field(default=None, repr=False, compare=False)
+    """The record the call log keeps (for a call that failed, what was known of it; None for an event read
+    back from the activity log, which keeps the flat fields only)."""
+
+    @classmethod
+    def of(
+        cls, call: CallRecord, *, label: str = "", latency_s: float | None = None, **event: object
+    ) -> LLMCallFinished:
+        """The event of a finished call, its fields taken from ``call`` (``latency_s``: how long it took now,
+        when that is not the original call's time, as for a cache hit)."""
+        fields: dict[str, object] = {name: getattr(call, name) for name in _FROM_CALL}
+        if latency_s is not None:
+            fields["latency_s"] = latency_s
+        return cls(**fields, label=label, call=call, **event)  # type: ignore[arg-type]
+
+    def to_record(self) -> dict[str, object]:
+        """The flat fields only: the activity log keeps what the dashboard shows, the call log the rest."""
+        record = super().to_record()
+        del record["call"]
+        return record
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -207,6 +246,16 @@ class AgentMessage(Event):
     kind: ClassVar[str] = "agent_message"
     agent: str
     text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CellStarted(Event):
+    """A notebook cell began to run: how people know it (``In [7]`` and its first comment or line)."""
+
+    kind: ClassVar[str] = "cell_started"
+    label: str
+    title: str = ""
+    execution_count: int | None = None
 
 
 def snippet(text: str, n: int = 120) -> str:

@@ -53,6 +53,17 @@ def python_exe() -> str:
 
 
 @pytest.fixture(scope="module")
+def shell():
+    """An in-process IPython shell (as in a terminal) with the extension loaded and ``pllm`` imported."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    ip = InteractiveShell.instance()
+    ip.run_line_magic("load_ext", "pllm_notebook")
+    ip.run_cell("import pllm_notebook as pllm")
+    return ip
+
+
+@pytest.fixture(scope="module")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The URL of a real redis-server on a free loopback port, shared by one test module."""
     import shutil

@@ -21,6 +21,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..plugins import EMBEDDERS, declared, load
+from ..settings import setting
 from .config import DEFAULT_EMBEDDING_MODEL
 
 __all__ = [
@@ -198,7 +199,7 @@ class FastEmbedEmbedder:
         """The local folder the model loads from, if any (the argument, else the environment)."""
         if self._model_path is not None:
             return self._model_path
-        env = os.environ.get(MODEL_PATH_ENV)
+        env = setting("embedding_model_path")
         return Path(env).expanduser() if env else None
 
     def _load(self) -> Any:

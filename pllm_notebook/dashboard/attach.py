@@ -21,7 +21,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ..errors import ConfigError
+from ..settings import setting
 from . import MODES
+from .details import detail_source
 from .formatting import live_payload, static_html
 from .model import DashboardModel, Snapshot
 from .status_line import StatusLine
@@ -52,7 +54,7 @@ def _kernel() -> Any:
 
 def detect_mode() -> str:
     """Where we run: ``widget``, ``static`` or ``terminal`` (``PLLM_DASHBOARD`` overrides)."""
-    forced = os.environ.get("PLLM_DASHBOARD", "").strip().lower()
+    forced = setting("dashboard_mode")
     if forced:
         if forced not in MODES:
             raise ConfigError(f"PLLM_DASHBOARD must be one of {', '.join(MODES)}, not {forced!r}")
@@ -110,6 +112,7 @@ def attach_dashboard(orch: Any, mode: str | None = None) -> Dashboard:
 
     draw(model.snapshot)
     model.add_listener(draw)
+    live.answer_details(detail_source(model, orch.store))
     _snapshot_until_seen(live, model)
     if orch.cache is not None:
         _cache_browser_when_seen(orch, model, live)

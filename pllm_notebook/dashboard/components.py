@@ -15,6 +15,7 @@ import panel as pn
 import param
 
 from . import ES_MODULE
+from .details import DetailSource, detail_reply
 from .formatting import encode
 
 KINDS = ("live", "table", "text")
@@ -33,6 +34,16 @@ class Part(pn.custom.JSComponent):
     data = param.String(default="{}", doc="What the part shows, as JSON (see js/dashboard.js).")
 
     _esm = ES_MODULE
+    _details: DetailSource | None = None
+
+    def answer_details(self, source: DetailSource) -> None:
+        """Answer the page's clicks on feed rows with the row's detail from ``source``."""
+        self._details = source
+
+    def _handle_msg(self, data: Any) -> None:
+        reply = detail_reply(data, self._details) if self._details is not None else None
+        if reply is not None:
+            self._send_msg(reply)
 
     def show(self, **payload: Any) -> None:
         """Push ``payload`` to the page (nothing is sent if it did not change)."""

@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable, Hashable
 from typing import Any
 
+from ..call_codec import savings
 from ..events import CacheLookup, Event, LLMCallFinished, LLMCallStarted, MemoMiss, MemoStored
 from ..store import CallRecord, MemoRecord, ResumeStore, ResumeStoreBase
 from .model import DashboardModel
@@ -40,41 +41,24 @@ def _prompt(request: dict[str, Any]) -> str:
 
 def call_events(call: CallRecord, directory: str) -> list[Event]:
     """The events a logged call stands for: it started, maybe hit the cache, and finished."""
-    source = str(call.response.get("source", "live"))
-    similarity = call.response.get("similarity")
-    tokens = call.input_tokens + call.output_tokens
     common = {"call_id": call.call_id, "agent": call.agent, "provider": call.provider, "model": call.model}
     events: list[Event] = [
         LLMCallStarted(
             **common, prompt=_prompt(call.request), ts=call.created - call.latency_s, directory=directory
         )
     ]
-    if source in ("exact", "semantic"):
+    if call.source in ("exact", "semantic"):
         events.append(
             CacheLookup(
-                outcome=source,
-                similarity=similarity,
+                outcome=call.source,
+                similarity=call.similarity,
                 model=call.model,
-                time_saved_s=call.latency_s,
-                tokens_saved=tokens,
-                cost_saved_usd=call.cost_usd,
                 ts=call.created,
                 directory=directory,
+                **savings(call),
             )
         )
-    events.append(
-        LLMCallFinished(
-            **common,
-            source=source,
-            latency_s=call.latency_s,
-            input_tokens=call.input_tokens,
-            output_tokens=call.output_tokens,
-            cost_usd=call.cost_usd,
-            similarity=similarity,
-            ts=call.created,
-            directory=directory,
-        )
-    )
+    events.append(LLMCallFinished.of(call, ts=call.created, directory=directory))
     return events
 
 

@@ -90,7 +90,7 @@ def feed_cells(row: FeedRow) -> dict[str, str]:
     return {
         "time": time.strftime("%H:%M:%S", time.localtime(row.ts)),
         "agent": row.agent,
-        "label": row.label,
+        "label": row.cell or row.label,
         "kind": kind,
         "model": row.model,
         "latency": "" if row.latency_s is None else f"{row.latency_s:.2f} s",
@@ -138,18 +138,27 @@ FEED_SHOWN = 100
 
 
 def live_payload(snap: Snapshot, threshold: float | None, title: str) -> dict[str, object]:
-    """What the page's live part (``js/dashboard.js``, kind ``live``) draws for ``snap``."""
+    """What the page's live part (``js/dashboard.js``, kind ``live``) draws for ``snap``.
+
+    ``threshold`` is the semantic cache's when the caller has one: the similarity histogram is drawn
+    only then, or once the events showed a semantic lookup.
+    """
+    threshold = snap.threshold if snap.threshold is not None else threshold
     return {
         "title": title,
         "headlines": [{"key": h.key, "caption": h.caption, "value": h.value} for h in headlines(snap)],
-        "hit_rate": list(snap.hit_rate_series),
+        "now": time.time(),
+        "saved": [[round(t, 3), round(s, 3), u] for t, s, u in snap.saved_series],
+        "timeline": [[round(a, 3), None if b is None else round(b, 3), k] for a, b, k in snap.timeline],
+        "semantic": threshold is not None or bool(snap.semantic_similarities or snap.miss_similarities),
         "similarities": list(snap.semantic_similarities),
         "miss_similarities": list(snap.miss_similarities),
-        "threshold": snap.threshold if snap.threshold is not None else threshold,
+        "threshold": threshold,
         "feed": [r.as_dict() for r in snap.feed[:FEED_SHOWN]],
         "limit": FEED_SHOWN,
         "cell_columns": list(CELL_COLUMNS),
         "cells": [list(r.values()) for r in cell_rows(snap)],
+        "cell_row_ids": [c.row_id for c in snap.cells],
     }
 
 

@@ -17,6 +17,7 @@ import anywidget
 import traitlets
 
 from . import ES_MODULE
+from .details import DetailSource, detail_reply
 from .formatting import encode
 
 
@@ -50,5 +51,16 @@ class LiveWidget(anywidget.AnyWidget):
             if not done and isinstance(content, dict) and content.get("event") == "rendered":
                 done.append(True)
                 action()
+
+        self.on_msg(heard)
+
+    def answer_details(self, source: DetailSource) -> None:
+        """Answer the page's clicks on feed rows with the row's detail from ``source`` (when the kernel is
+        idle: a page's message waits behind running cells)."""
+
+        def heard(_widget: Any, content: Any, _buffers: Any) -> None:
+            reply = detail_reply(content, source)
+            if reply is not None:
+                self.send(reply)
 
         self.on_msg(heard)

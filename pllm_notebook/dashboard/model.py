@@ -1,9 +1,10 @@
 """What the dashboard shows, kept up to date from the event bus without ever slowing the emitter.
 
 The bus subscriber only appends the event to a queue and returns. A background thread drains the queue
-a few times a second, folds the events into headline counts, an activity feed, a hit-rate series, the
-similarities of semantic hits and a per-cell table, and hands an immutable :class:`Snapshot` to each
-listener (the Panel view, the terminal status line, the static HTML table).
+a few times a second, folds the events into headline counts, an activity feed, the time and money saved
+so far, a timeline of calls, the similarities of semantic hits and a per-cell table, and hands an
+immutable :class:`Snapshot` to each listener (the Panel view, the terminal status line, the static HTML
+table). Cells are named as people know them (``In [7] load the data``) from ``CellStarted`` events.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ..events import (
     CacheError,
     CacheInvalidated,
     CacheLookup,
+    CellStarted,
     Event,
     EventBus,
     LLMCallFinished,
@@ -37,7 +39,12 @@ from ..events import (
 log = logging.getLogger("pllm_notebook")
 
 FEED_SIZE = 200
-SERIES_SIZE = 300
+SERIES_SIZE = 400
+"""At most this many points of the saved-so-far series are kept: when full, every other one is dropped
+and from then on only every other saving gets a point of its own (the newest always moves the last
+point), so the chart keeps the shape of the whole session, evenly."""
+TIMELINE_SIZE = 300
+"""How many of the newest calls the timeline keeps."""
 SIMILARITY_SIZE = 2000
 UPDATE_INTERVAL_S = 0.3
 """Listeners hear at most about three updates a second, however fast events arrive."""
@@ -58,6 +65,15 @@ def _let_others_run() -> None:
 _CALL_KIND = {"live": "done", "exact": "exact hit", "semantic": "semantic hit", "memo": "replayed"}
 
 
+_SAVINGS = frozenset({"memo_hit", "cache_lookup", "llm_call_finished"})
+"""Kinds of event that may add to the time and money saved."""
+
+
+def _call_kind(event: LLMCallFinished) -> str:
+    """How a finished call shows: ``done``, ``exact hit``, ``semantic hit``, ``replayed`` or ``error``."""
+    return "error" if event.error else _CALL_KIND.get(event.source, event.source)
+
+
 @dataclass
 class FeedRow:
     """One line of the activity feed; a call's row changes kind from ``in flight`` when it ends."""
@@ -72,6 +88,13 @@ class FeedRow:
     tokens: int | None = None
     similarity: float | None = None
     text: str = ""
+    cell: str = ""
+    """The cell as people know it (``In [7] load the data``), or ``""`` when unknown."""
+    ref: str = ""
+    """What the row's detail is read from: a call's id or a memo entry's key."""
+    reason: str = ""
+    """A memo miss: why it missed (the memo core's note), kept apart from ``text``, which changes."""
+    cost_usd: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)  # dataclasses.asdict deep-copies: 40x slower, and the fields are flat
@@ -86,6 +109,8 @@ class CellRow:
     misses: int
     last_miss_reason: str
     time_saved_s: float
+    row_id: int | None = None
+    """The feed row of its newest memo event: a click on the cell opens that row's detail."""
 
 
 @dataclass(frozen=True)
@@ -110,7 +135,11 @@ class Snapshot:
     in_flight: int
     hit_rate: float | None
     feed: tuple[FeedRow, ...]
-    hit_rate_series: tuple[float, ...]
+    saved_series: tuple[tuple[float, float, float], ...]
+    """``(time, seconds saved so far, dollars saved so far)``: a point per saving where this model counts
+    (the standalone view), per batch that changed them where an orchestrator does; thinned evenly."""
+    timeline: tuple[tuple[float, float | None, str], ...]
+    """One ``(start, end or None while in flight, kind)`` per call, oldest first."""
     semantic_similarities: tuple[float, ...]
     miss_similarities: tuple[float, ...]
     threshold: float | None
@@ -160,7 +189,14 @@ class DashboardModel:
         self._feed: collections.deque[FeedRow] = collections.deque(maxlen=feed_size)
         self._in_flight: dict[str, FeedRow | None] = {}
         self._memo_rows: dict[str, FeedRow] = {}
-        self._series: collections.deque[float] = collections.deque(maxlen=SERIES_SIZE)
+        self._series: list[tuple[float, float, float]] = []
+        self._stride = 1  # savings per point of the series
+        self._since_point = 0
+        self._timeline: collections.deque[list[Any]] = collections.deque(maxlen=TIMELINE_SIZE)
+        self._bars: dict[str, list[Any]] = {}  # call id -> its timeline bar, while in flight
+        self._names: dict[str, str] = {}  # cell label -> "In [7] load the data"
+        self._running_cell = ""  # the label of the newest CellStarted
+        self._last_memo_rows: dict[str, FeedRow] = {}  # label -> its newest memo row, kept off the feed too
         self._similarities: collections.deque[float] = collections.deque(maxlen=SIMILARITY_SIZE)
         self._miss_similarities: collections.deque[float] = collections.deque(maxlen=SIMILARITY_SIZE)
         self._threshold: float | None = None
@@ -246,8 +282,10 @@ class DashboardModel:
         with self._state_lock:
             quiet = len(events) - self._feed_size  # in a burst, only the newest events can stay on the feed
             for i, event in enumerate(events):
-                if self._collector is not None:
+                if self._collector is not None:  # counted here: a point per saving, however large the batch
                     self._collector(event)
+                    if event.kind in _SAVINGS:
+                        self._note_saved(self._collector.total, event.ts)
                 if i < quiet:
                     self._track(event)
                 else:
@@ -255,9 +293,7 @@ class DashboardModel:
                 if i % YIELD_EVERY == YIELD_EVERY - 1:
                     _let_others_run()
             totals, by_label = self._stats()
-            rate = hit_rate(totals)
-            if rate is not None:
-                self._series.append(rate)
+            self._note_saved(totals, events[-1].ts)
             self._version += 1
             self._snapshot = snapshot = self._build_snapshot(totals, by_label)
             listeners = self._listeners
@@ -269,38 +305,86 @@ class DashboardModel:
                 log.exception("dashboard listener %r failed", fn)
         return snapshot
 
-    def _row(self, event: Event, kind: str, **values: Any) -> FeedRow:
+    def _note_saved(self, totals: Stats, ts: float) -> None:
+        """Add a point to the saved-so-far series when the time or money saved moved (or at the start)."""
+        point = (ts, totals.time_saved_s, totals.cost_saved_usd)
+        series = self._series
+        if series and series[-1][1:] == point[1:]:
+            return
+        self._since_point += 1
+        if len(series) > 1 and self._since_point < self._stride:
+            series[-1] = point  # the newest saving moves the last point until a new one is due
+            return
+        series.append(point)
+        self._since_point = 0
+        if len(series) > SERIES_SIZE:
+            series[:] = series[::2] if len(series) % 2 else [*series[:-1:2], series[-1]]
+            self._stride *= 2
+
+    def _row(self, event: Event, kind: str, label: str = "", **values: Any) -> FeedRow:
         self._row_ids += 1
-        row = FeedRow(self._row_ids, event.ts, kind, **values)
+        row = FeedRow(self._row_ids, event.ts, kind, label=label, cell=self._names.get(label, ""), **values)
         self._feed.appendleft(row)
         return row
 
+    def _memo_row(
+        self, event: MemoHit | MemoMiss | MemoStored | MemoSkipped, kind: str, **values: Any
+    ) -> FeedRow:
+        row = self._row(event, kind, agent=event.agent, label=event.label, ref=event.key, **values)
+        self._last_memo_rows[event.label] = row
+        return row
+
+    def row(self, row_id: int) -> FeedRow | None:
+        """The feed row ``row_id`` as it is now, or a cell's newest memo row off the feed (the page asks for a
+        row's detail by its id)."""
+        with self._state_lock:
+            rows = (*self._feed, *self._last_memo_rows.values())
+            found = next((r for r in rows if r.row_id == row_id), None)
+            return None if found is None else replace(found)
+
+    def _start_bar(self, event: LLMCallStarted) -> None:
+        self._bars[event.call_id] = bar = [event.ts, None, "in flight"]
+        self._timeline.append(bar)
+
+    def _end_bar(self, event: LLMCallFinished, kind: str) -> None:
+        bar = self._bars.pop(event.call_id, None)
+        if bar is None:  # no start seen (a replayed call): it began ``latency`` before it ended
+            bar = [event.ts - event.latency_s, None, kind]
+            self._timeline.append(bar)
+        bar[1], bar[2] = event.ts, kind
+
     def _fold(self, event: Event) -> None:
         if isinstance(event, LLMCallStarted):
-            self._in_flight[event.call_id] = self._row(
+            self._start_bar(event)
+            row = self._row(
                 event,
                 "in flight",
                 agent=event.agent,
                 label=event.label,
                 model=event.model,
                 text=snippet(event.prompt),
+                ref=event.call_id,
             )
+            if not row.cell and event.cell:
+                row.cell = self._names.get(event.cell, "")
+            self._in_flight[event.call_id] = row
+        elif isinstance(event, CellStarted):
+            self._name_cell(event)
         elif isinstance(event, LLMCallFinished):
             self._finish_call(event)
         elif isinstance(event, CacheLookup):
             self._cache_lookup(event)
         elif isinstance(event, MemoHit):
-            self._row(
+            self._memo_row(
                 event,
                 "memo hit",
-                agent=event.agent,
-                label=event.label,
                 tokens=event.tokens_saved or None,
+                cost_usd=event.cost_saved_usd,
                 text=f"saved {event.time_saved_s:.2f} s, {event.calls_replayed} call(s) replayed",
             )
         elif isinstance(event, MemoMiss):
-            self._memo_rows[event.key] = self._row(
-                event, "memo miss", agent=event.agent, label=event.label, text=event.reason
+            self._memo_rows[event.key] = self._memo_row(
+                event, "memo miss", text=event.reason, reason=event.reason
             )
         elif isinstance(event, MemoStored):
             row = self._memo_rows.pop(event.key, None)
@@ -308,18 +392,10 @@ class DashboardModel:
                 row.latency_s = event.duration_s
                 row.text = f"{row.text}; ran and stored"
             else:
-                self._row(
-                    event, "memo stored", agent=event.agent, label=event.label, latency_s=event.duration_s
-                )
+                self._memo_row(event, "memo stored", latency_s=event.duration_s)
         elif isinstance(event, MemoSkipped):
             self._memo_rows.pop(event.key, None)
-            self._row(
-                event,
-                "memo skipped",
-                agent=event.agent,
-                label=event.label,
-                text=snippet(event.reason),
-            )
+            self._memo_row(event, "memo skipped", text=snippet(event.reason), reason=snippet(event.reason))
         elif isinstance(event, CacheError):
             self._row(
                 event,
@@ -339,8 +415,12 @@ class DashboardModel:
         kind = event.kind
         if kind == "llm_call_started":
             self._in_flight[event.call_id] = None
+            self._start_bar(event)
         elif kind == "llm_call_finished":
             self._in_flight.pop(event.call_id, None)
+            self._end_bar(event, _call_kind(event))
+        elif kind == "cell_started":
+            self._name_cell(event)
         elif kind == "cache_lookup":
             self._note_similarity(event)
         elif kind == "cache_invalidated":
@@ -357,14 +437,23 @@ class DashboardModel:
             self._budgets[event.namespace] = (event.wrong_rate, event.wrong_rate_upper, event.checks)
         self._verification_calls += event.verification
 
+    def _name_cell(self, event: CellStarted) -> None:
+        self._running_cell = event.label
+        count = "" if event.execution_count is None else f"In [{event.execution_count}] "
+        self._names[event.label] = f"{count}{event.title}".strip() or event.label
+
     def _finish_call(self, event: LLMCallFinished) -> None:
+        kind = _call_kind(event)
+        self._end_bar(event, kind)
         row = self._in_flight.pop(event.call_id, None)
-        if row is None:
-            row = self._row(event, "", agent=event.agent, label=event.label)
-        row.kind = "error" if event.error else _CALL_KIND.get(event.source, event.source)
+        if row is None:  # a replay: answered at once, inside the cell that asked (the one running now)
+            row = self._row(event, "", agent=event.agent, label=event.label, ref=event.call_id)
+            row.cell = row.cell or self._names.get(self._running_cell, "")
+        row.kind = kind
         row.model = event.model or row.model
         row.latency_s = event.latency_s
         row.tokens = event.input_tokens + event.output_tokens
+        row.cost_usd = event.cost_usd
         if event.similarity is not None:
             row.similarity = event.similarity
         if event.error:
@@ -383,7 +472,9 @@ class DashboardModel:
             latency_s=event.latency_s,
             tokens=event.tokens_saved or None,
             similarity=event.similarity,
+            cost_usd=event.cost_saved_usd,
             text=snippet(event.prompt),
+            ref=event.entry_id,
         )
 
     def _stats(self) -> tuple[Stats, dict[str, Stats]]:
@@ -393,7 +484,14 @@ class DashboardModel:
 
     def _build_snapshot(self, totals: Stats, by_label: dict[str, Stats]) -> Snapshot:
         cells = tuple(
-            CellRow(label, s.memo_hits, s.memo_misses, s.last_miss_reason, s.time_saved_s)
+            CellRow(
+                self._names.get(label, label),
+                s.memo_hits,
+                s.memo_misses,
+                s.last_miss_reason,
+                s.time_saved_s,
+                self._last_memo_rows[label].row_id if label in self._last_memo_rows else None,
+            )
             for label, s in by_label.items()
             if s.memo_hits or s.memo_misses or s.memo_skipped
         )
@@ -403,7 +501,8 @@ class DashboardModel:
             in_flight=len(self._in_flight),
             hit_rate=hit_rate(totals),
             feed=tuple(replace(r) for r in self._feed),
-            hit_rate_series=tuple(self._series),
+            saved_series=tuple(self._series),
+            timeline=tuple((start, end, kind) for start, end, kind in self._timeline),
             semantic_similarities=tuple(self._similarities),
             miss_similarities=tuple(self._miss_similarities),
             threshold=self._threshold,

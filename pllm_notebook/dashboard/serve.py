@@ -111,7 +111,9 @@ def build_app(
     browser.cache.event_directory = label  # its invalidations go to the store's activity log
 
     def page() -> Any:
-        view = DashboardView(model, browser, title=f"{label}{' (read-only)' if read_only else ''}")
+        view = DashboardView(
+            model, browser, title=f"{label}{' (read-only)' if read_only else ''}", store=follower.store
+        )
         doc = pn.state.curdoc
         stops = [
             view.follow(schedule=doc.add_next_tick_callback),

@@ -1,6 +1,7 @@
 """The dashboard's Panel layout: headline figures, charts, activity feed, per-cell table, cache browser.
 
-A :class:`DashboardView` draws :class:`~pllm_notebook.dashboard.model.Snapshot` objects. Under ``panel
+A :class:`DashboardView` draws :class:`~pllm_notebook.dashboard.model.Snapshot` objects; given the resume
+directory's store, a click on a feed row opens the row's detail (see ``details.py``). Under ``panel
 serve`` each session's view is updated on its own document's event loop. In a notebook only its cache
 browser is shown (the live figures are a ``LiveWidget``, which moves during Run All where Panel cannot). Panel's resources are inlined: nothing is fetched from a CDN. Every part that changes is a
 :class:`~pllm_notebook.dashboard.components.Part` fed with data, never an HTML pane (a Panel HTML pane
@@ -19,6 +20,7 @@ import panel as pn
 
 from .cache_browser import CacheBrowser
 from .components import Part
+from .details import detail_source
 from .formatting import live_payload
 from .model import DashboardModel, Snapshot
 
@@ -69,7 +71,12 @@ class DashboardView:
     """One rendering of the dashboard; keep one per notebook output or server session."""
 
     def __init__(
-        self, model: DashboardModel, browser: CacheBrowser | None = None, title: str = "", live: bool = True
+        self,
+        model: DashboardModel,
+        browser: CacheBrowser | None = None,
+        title: str = "",
+        live: bool = True,
+        store: Any = None,
     ) -> None:
         ensure_extension()
         self.model = model
@@ -80,6 +87,8 @@ class DashboardView:
             if live
             else None
         )
+        if self.live is not None and store is not None:  # a click on a feed row opens its detail
+            self.live.answer_details(detail_source(model, store))
         self._last_cache_refresh = 0.0
         self._cache_version_shown = -1
         self._lock = threading.RLock()  # the model's thread and the page's callbacks both change the view
@@ -97,9 +106,8 @@ class DashboardView:
             self._update(snap)
 
     def _update(self, snap: Snapshot) -> None:
-        if self.live is not None:
-            threshold = self.browser.threshold if self.browser is not None else None
-            self.live.show(**live_payload(snap, threshold, self.title))
+        if self.live is not None:  # the similarity chart shows once the directory's events show lookups
+            self.live.show(**live_payload(snap, None, self.title))
         if (
             self.browser is not None
             and snap.cache_version != self._cache_version_shown

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ..errors import ConfigError
 from ..events import AgentMessage
+from ..settings import check_hash_by
+from .asking import Asker
+from .context import EngineContext
 from .memo import Memo
 from .message_state import MessageState
 from .response import LLMResponse
 
-if TYPE_CHECKING:
-    from .orchestrator import Orchestrator
+__all__ = ["Agent", "AgentContext", "settle"]
 
 
 def settle(waits: Iterable[Callable[[], Any]]) -> None:
@@ -34,14 +35,19 @@ class Agent:
     parallem calls this type ``AgentContext`` (``pllm_notebook.AgentContext`` is the same class).
     """
 
-    def __init__(self, orchestrator: Orchestrator, name: str) -> None:
+    def __init__(self, context: EngineContext, asker: Asker, name: str) -> None:
         if not isinstance(name, str) or not name:
             raise ValueError("an agent needs a non-empty string name, e.g. orch.agent('writer')")
-        self.orchestrator = orchestrator
+        self.context = context
+        self.asker = asker
         self.name = name
         self._state = MessageState(self)
         self._memo_stack: list[Memo] = []
         self._pending: list[LLMResponse] = []
+
+    def rebind(self, context: EngineContext, asker: Asker) -> None:
+        """Follow another run (the orchestrator that adopted this agent after ``%pllm_config``)."""
+        self.context, self.asker = context, asker
 
     def __enter__(self) -> Agent:
         return self
@@ -66,11 +72,24 @@ class Agent:
         """
         return Memo(self, salt, sys._getframe(1))
 
+    def enter_block(self, memo: Memo) -> None:
+        """A memo block of this agent starts: its salt and label apply to the calls inside it."""
+        self._memo_stack.append(memo)
+
+    def exit_block(self, memo: Memo) -> None:
+        """The memo block ``memo`` ended (a block that never entered is ignored)."""
+        if self._memo_stack and self._memo_stack[-1] is memo:
+            self._memo_stack.pop()
+
+    def add_pending(self, response: LLMResponse) -> None:
+        """Keep a call running in the background, so :meth:`resolve_all` waits for it."""
+        self._pending.append(response)
+
     def print(self, *args: Any, sep: str = " ", end: str = "\n") -> None:
         """Print, and show the text on the dashboard's activity feed."""
         text = sep.join(str(a) for a in args)
         print(text, end=end)
-        self.orchestrator.emit(AgentMessage(agent=self.name, text=text))
+        self.context.emit(AgentMessage(agent=self.name, text=text))
 
     def resolve_all(self) -> None:
         """Wait for every call this agent started (concurrent strategy); then re-raise the first error."""
@@ -80,15 +99,15 @@ class Agent:
     def active_salt(self) -> Any:
         """The salts in force for a call: the notebook cell's, then each memo block's, outermost first."""
         salts = [repr(m.salt) for m in self._memo_stack if m.salt is not None]
-        if self.orchestrator.scope_salt is not None:
-            salts.insert(0, repr(self.orchestrator.scope_salt))
+        if self.context.scope.salt is not None:
+            salts.insert(0, repr(self.context.scope.salt))
         return tuple(salts) or None
 
     def active_label(self) -> str:
         """The label of the innermost memo block (or cell) running, for stats and the dashboard."""
         if self._memo_stack:
             return self._memo_stack[-1].label
-        return self.orchestrator.current_label
+        return self.context.scope.label
 
     def ask_llm(
         self,
@@ -108,7 +127,7 @@ class Agent:
         of that key (parallem's option; the default keeps it in).
         """
         items = list(documents) if isinstance(documents, list | MessageState) else [documents]
-        return self.orchestrator.asker.ask(
+        return self.asker.ask(
             self,
             more,
             instructions=instructions,
@@ -119,11 +138,12 @@ class Agent:
             hash_by=None if hash_by is None else check_hash_by(hash_by),
         )
 
-    def _ask(self, state: MessageState, docs: tuple[Any, ...], **kwargs: Any) -> LLMResponse:
+    def ask_conversation(self, state: MessageState, docs: tuple[Any, ...], **kwargs: Any) -> LLMResponse:
+        """``state.ask_llm(*docs, **kwargs)``: ask with this agent's conversation ``state``."""
         if state is not self._state:
             raise RuntimeError("a MessageState can only ask through its own agent")
         hash_by = kwargs.pop("hash_by", None)
-        return self.orchestrator.asker.ask(
+        return self.asker.ask(
             self,
             docs,
             instructions=kwargs.pop("instructions"),
@@ -132,24 +152,6 @@ class Agent:
             kwargs=kwargs,
             hash_by=None if hash_by is None else check_hash_by(hash_by),
         )
-
-
-#: parallem's ``hash_by`` options. Only ``"llm"`` is optional here: tools, structured output and every
-#: other parameter are always part of a call's key, so the other options change nothing.
-HASH_BY_OPTIONS = ("llm", "tool_names", "structured_output", "kwargs", "all")
-
-
-def check_hash_by(hash_by: Iterable[str]) -> tuple[str, ...]:
-    """``hash_by`` as a tuple (``"all"`` includes ``"llm"``); an unknown option is a ``ConfigError``."""
-    if isinstance(hash_by, str):
-        raise ConfigError(
-            f"hash_by takes a list of options, e.g. hash_by=[{hash_by!r}], not the string {hash_by!r}"
-        )
-    options = tuple(hash_by)
-    unknown = [h for h in options if h not in HASH_BY_OPTIONS]
-    if unknown:
-        raise ConfigError(f"hash_by takes options from {list(HASH_BY_OPTIONS)}; {unknown} is not one of them")
-    return (*options, "llm") if "all" in options else options
 
 
 #: parallem's name for the type ``orch.agent()`` yields.

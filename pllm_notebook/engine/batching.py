@@ -23,11 +23,11 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TextIO
 
+from ..call_record import CallRecord
 from ..errors import ProviderError
-from ..providers import LLMRequest, ProviderReply
+from ..providers import LLMRequest
 from ..providers.batch import BatchItem, BatchProvider, BatchStatus
 from ..store import BatchEntry
-from .response import ResponseData
 
 
 class BatchJob(Protocol):
@@ -42,17 +42,17 @@ class CallLog(Protocol):
 
     def start(self, job: Any) -> float: ...
 
-    def from_cache(self, job: Any) -> tuple[ResponseData, dict[str, Any]] | None: ...
+    def from_cache(self, job: Any) -> CallRecord | None: ...
 
     def failed(self, job: Any, exc: BaseException, start: float) -> None: ...
 
-    def cache_reply(self, job: Any, reply: ProviderReply, data: ResponseData) -> None: ...
+    def cache_reply(self, job: Any, call: CallRecord) -> None: ...
 
-    def finish(self, job: Any, data: ResponseData, extra: dict[str, Any], start: float) -> ResponseData: ...
+    def finish(self, job: Any, call: CallRecord, start: float) -> CallRecord: ...
 
     def live_data(
-        self, reply: ProviderReply, request: LLMRequest, latency: float, *, batch: bool = False
-    ) -> ResponseData: ...
+        self, reply: CallRecord, request: LLMRequest, latency: float, *, batch: bool = False
+    ) -> CallRecord: ...
 
 
 @dataclass(frozen=True)
@@ -161,7 +161,7 @@ class BatchQueue:
                     self._fail(waiting, exc)
                     continue
                 if found is not None:
-                    waiting.answer.set_result(self.calls.finish(waiting.job, *found, waiting.start))
+                    waiting.answer.set_result(self.calls.finish(waiting.job, found, waiting.start))
                 else:
                     by_model.setdefault(waiting.job.request.model, []).append(waiting)
             for model, group in by_model.items():
@@ -241,10 +241,10 @@ class BatchQueue:
                         "the other answers of the batch are kept, and the next run asks this one again",
                         provider=self.provider_name,
                     )
-                data = self.calls.live_data(item.reply, waiting.job.request, latency, batch=True)
-                self.calls.cache_reply(waiting.job, item.reply, data)
-                extra = {"source": "live", "batch_id": job.batch_id}
-                waiting.answer.set_result(self.calls.finish(waiting.job, data, extra, waiting.start))
+                call = self.calls.live_data(item.reply, waiting.job.request, latency, batch=True)
+                call.extras["batch_id"] = job.batch_id
+                self.calls.cache_reply(waiting.job, call)
+                waiting.answer.set_result(self.calls.finish(waiting.job, call, waiting.start))
             except Exception as exc:  # every waiting answer ends, so no reader waits forever
                 self._fail(waiting, exc)
         self.store.drop_batch_entries([w.job.key for w in job.calls.values()])

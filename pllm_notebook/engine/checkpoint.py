@@ -10,45 +10,40 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from ..call_record import CallRecord, Usage
 from ..errors import ConfigError
 from ..hashing import stable_hash
-from ..store import MemoRecord
+from ..store import MemoRecord, ResumeStoreBase
 from .recording import MutationLog, decode_ops, encode_ops
-from .response import LLMResponse, ResponseData, Usage
-
-if TYPE_CHECKING:
-    from .message_state import MessageState
+from .response import LLMResponse
 
 FORMAT = "pllm-message-state/1"
 
 
-def _checkpoint_key(state: MessageState) -> str:
-    return stable_hash("checkpoint", state.name)
+def _checkpoint_key(agent: str) -> str:
+    return stable_hash("checkpoint", agent)
 
 
-def save_to_store(state: MessageState) -> None:
-    """Keep ``state``'s items in its orchestrator's resume store (replacing the agent's last checkpoint)."""
-    store = state.agent.orchestrator.store
-    log = MutationLog()
-    log.add(state, "_set_all", state.copy())
+def save_to_store(store: ResumeStoreBase, agent: str, items: list[Any]) -> None:
+    """Keep the conversation ``items`` of ``agent`` in ``store`` (replacing the agent's last checkpoint)."""
+    log = MutationLog(ops=[(agent, "_set_all", (items,))])
     store.put_memo(
         MemoRecord(
-            key=_checkpoint_key(state),
+            key=_checkpoint_key(agent),
             kind="checkpoint",
-            label=f"{state.name}@checkpoint",
-            agent=state.name,
+            label=f"{agent}@checkpoint",
+            agent=agent,
             inputs={},
             payload={"ops": encode_ops(log, store)},
         )
     )
 
 
-def load_from_store(state: MessageState) -> list[Any] | None:
-    """The items of the agent's last checkpoint, or None if it never saved one."""
-    store = state.agent.orchestrator.store
-    record = store.memo(_checkpoint_key(state))
+def load_from_store(store: ResumeStoreBase, agent: str) -> list[Any] | None:
+    """The items of ``agent``'s last checkpoint in ``store``, or None if it never saved one."""
+    record = store.memo(_checkpoint_key(agent))
     if record is None:
         return None
     ops = decode_ops(record.payload.get("ops", []), store)
@@ -62,12 +57,12 @@ def _encode(item: Any) -> dict[str, Any]:
         return {"role": item[0], "text": item[1]}
     if isinstance(item, LLMResponse):
         data = item.resolve()
-        parsed = data.output_parsed
+        parsed = data.parsed
         dump = getattr(parsed, "model_dump", None)
         return {
             "response": {
                 "call_id": item.call_id,
-                "final_answer": data.final_answer,
+                "final_answer": data.text,
                 "model": data.model,
                 "provider": data.provider,
                 "usage": [data.usage.input_tokens, data.usage.output_tokens, data.usage.cached_input_tokens],
@@ -86,18 +81,22 @@ def _encode(item: Any) -> dict[str, Any]:
 def _decode(data: dict[str, Any]) -> Any:
     if "response" in data:
         r = data["response"]
+        usage = Usage(*r["usage"])
         return LLMResponse(
             r["call_id"],
-            ResponseData(
-                final_answer=r["final_answer"],
+            CallRecord(
+                text=r["final_answer"],
                 model=r["model"],
+                input_tokens=usage.input_tokens,
+                output_tokens=usage.output_tokens,
+                cached_input_tokens=usage.cached_input_tokens,
+                parsed=r.get("parsed"),
                 provider=r["provider"],
-                usage=Usage(*r["usage"]),
                 latency_s=r["latency_s"],
                 cost_usd=r["cost_usd"],
                 source="memo",
-                output_parsed=r.get("parsed"),
                 tool_calls=tuple(r["tool_calls"]) if r.get("tool_calls") else None,
+                call_id=r["call_id"],
             ),
         )
     if "role" in data:
@@ -105,12 +104,12 @@ def _decode(data: dict[str, Any]) -> Any:
     return data["text"]
 
 
-def save_to_file(state: MessageState, path: str | os.PathLike[str]) -> None:
-    """Write ``state``'s items to ``path`` as JSON (answers resolved first)."""
-    items = [_encode(item) for item in state]
+def save_to_file(agent: str, items: list[Any], path: str | os.PathLike[str]) -> None:
+    """Write ``agent``'s conversation ``items`` to ``path`` as JSON (answers resolved first)."""
+    encoded = [_encode(item) for item in items]
     target = Path(path).expanduser()
     tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(json.dumps({"format": FORMAT, "agent": state.name, "items": items}, indent=1))
+    tmp.write_text(json.dumps({"format": FORMAT, "agent": agent, "items": encoded}, indent=1))
     os.replace(tmp, target)
 
 

@@ -16,15 +16,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..hashing import hash_prefix, stable_hash, stable_hash_after
 from ..store import MemoRecord, ResumeStoreBase
+from .context import EngineContext
 from .file_access import FileAccess, changed_file, file_stamp, stored_path, watch_files
 from .recording import MutationLog
-
-if TYPE_CHECKING:
-    from .orchestrator import Orchestrator
 
 __all__ = [
     "Lookup",
@@ -93,13 +91,14 @@ def miss_reason(store: ResumeStoreBase, key: str, kind: str, label: str, inputs:
     return ", ".join(notes) or "the stored run was keyed by another version of pllm_notebook"
 
 
-def stale_dependency(depends: dict[str, Any], orch: Orchestrator) -> str:
+def stale_dependency(depends: dict[str, Any], context: EngineContext) -> str:
     """``""`` if what a stored run depended on beyond its key still holds, else the first change."""
+    provider = context.provider.name
     for use in depends.get("models", ()):
-        if use["provider"] != orch.provider.name:
-            return f"provider changed: {use['provider']} -> {orch.provider.name}"
-        if use.get("default") and use["model"] != orch.default_model:
-            return f"model changed: {use['model']} -> {orch.default_model}"
+        if use["provider"] != provider:
+            return f"provider changed: {use['provider']} -> {provider}"
+        if use.get("default") and use["model"] != context.default_model:
+            return f"model changed: {use['model']} -> {context.default_model}"
     for name, stamp in depends.get("modules", {}).items():
         why = changed_file(stamp["path"], stamp)
         if why:
@@ -119,20 +118,20 @@ class Lookup:
     reason: str = ""
 
 
-def lookup(orch: Orchestrator, key: str, kind: str, label: str, inputs: dict[str, Any]) -> Lookup:
+def lookup(context: EngineContext, key: str, kind: str, label: str, inputs: dict[str, Any]) -> Lookup:
     """The stored run of ``key`` if its dependencies still hold, else why the key missed."""
-    record = orch.store.memo(key)
+    record = context.store.memo(key)
     if record is None:
-        return Lookup(None, miss_reason(orch.store, key, kind, label, inputs))
-    stale = stale_dependency(record.payload.get("depends", {}), orch)
+        return Lookup(None, miss_reason(context.store, key, kind, label, inputs))
+    stale = stale_dependency(record.payload.get("depends", {}), context)
     return Lookup(None, stale) if stale else Lookup(record)
 
 
-def machinery_folders(orch: Orchestrator) -> list[Path]:
+def machinery_folders(context: EngineContext) -> list[Path]:
     """Folders whose files the package itself reads during a run, not the user's code: the resume
     directory and the semantic cache's embedding model (loaded on its first lookup, maybe in a cell)."""
-    folders = [orch.directory]
-    embedder = getattr(orch.cache, "embedder", None)
+    folders = [context.directory]
+    embedder = getattr(context.cache, "embedder", None)
     model_path = getattr(embedder, "model_path", None)
     if isinstance(model_path, Path):
         folders.append(model_path)

@@ -6,15 +6,24 @@ import asyncio
 import hashlib
 import os
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any, SupportsIndex
+from typing import Any, Protocol, SupportsIndex
 
 from ..hashing import canonical_bytes, stable_hash
 from . import checkpoint
+from .context import EngineContext
 from .recording import MutationLog
 from .response import LLMResponse
 
-if TYPE_CHECKING:
-    from .agent import Agent
+
+class ConversationOwner(Protocol):
+    """What a conversation needs of its agent: a name, the run it belongs to, and a way to ask."""
+
+    name: str
+    context: EngineContext
+
+    def ask_conversation(self, state: MessageState, docs: tuple[Any, ...], **kwargs: Any) -> LLMResponse:
+        """Ask with ``state`` and append the prompt and the answer to it."""
+        ...
 
 
 class MessageState:
@@ -24,7 +33,7 @@ class MessageState:
     a later run can replay it instead of running the block.
     """
 
-    def __init__(self, agent: Agent, items: Iterable[Any] = ()) -> None:
+    def __init__(self, agent: ConversationOwner, items: Iterable[Any] = ()) -> None:
         self._agent = agent
         self._items: list[Any] = list(items)
         self._logs: tuple[MutationLog, ...] = ()
@@ -36,15 +45,18 @@ class MessageState:
         return self._agent.name
 
     @property
-    def agent(self) -> Agent:
+    def agent(self) -> ConversationOwner:
+        """The agent whose conversation this is."""
         return self._agent
 
     # -- recording -------------------------------------------------------------------------------
 
-    def _attach(self, log: MutationLog) -> None:
+    def start_recording(self, log: MutationLog) -> None:
+        """Log every later mutation (and the model settings of every call) into ``log`` too."""
         self._logs = (*self._logs, log)
 
-    def _detach(self, log: MutationLog) -> None:
+    def stop_recording(self, log: MutationLog) -> None:
+        """Stop logging into ``log``."""
         self._logs = tuple(x for x in self._logs if x is not log)
 
     def _record(self, op: str, *args: Any, valid_prefix: int | None = None) -> None:
@@ -190,14 +202,17 @@ class MessageState:
     def save(self, path: str | os.PathLike[str] | None = None) -> None:
         """Keep this conversation: in the resume store under the agent's name, or as JSON at ``path``."""
         if path is None:
-            checkpoint.save_to_store(self)
+            checkpoint.save_to_store(self._agent.context.store, self.name, self.copy())
         else:
-            checkpoint.save_to_file(self, path)
+            checkpoint.save_to_file(self.name, self.copy(), path)
 
     def load(self, path: str | os.PathLike[str] | None = None) -> MessageState:
         """Replace the items with the agent's last ``save()`` (kept as they are if it never saved), or
         with the file ``path``; returns this state. The change is recorded like any other."""
-        items = checkpoint.load_from_store(self) if path is None else checkpoint.load_from_file(path)
+        if path is None:
+            items = checkpoint.load_from_store(self._agent.context.store, self.name)
+        else:
+            items = checkpoint.load_from_file(path)
         if items is not None:
             self._set_all(items)
         return self
@@ -218,7 +233,9 @@ class MessageState:
         same occurrence in the run) gets the stored answer with no live call. Extra keyword arguments
         (``temperature``, ``max_tokens``, ``structured_output``, ``stream``, ...) go to the provider.
         """
-        return self._agent._ask(self, docs, instructions=instructions, llm=llm, salt=salt, **kwargs)
+        return self._agent.ask_conversation(
+            self, docs, instructions=instructions, llm=llm, salt=salt, **kwargs
+        )
 
     async def ask_llm_async(
         self,

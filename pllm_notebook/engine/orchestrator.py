@@ -6,71 +6,56 @@ import contextlib
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
 from ..events import Event, EventBus, bus
-from ..providers import Provider, get_provider
+from ..providers import get_provider
 from ..providers.batch import BatchProvider
 from ..redaction import default_redactor
+from ..settings import Settings
+from ..store import ResumeStoreBase
 from ..store.selection import open_resume_store
-from .agent import Agent, check_hash_by, settle
+from .agent import Agent, settle
 from .asking import Asker
-from .batching import BatchOptions
+from .context import EngineContext
 from .recording import MutationLog, Op, replay_ops
 from .stats import Stats, StatsCollector
-from .streaming import Throttle
 from .userdata import USERDATA_NAME, UserData
 
 log = logging.getLogger("pllm_notebook")
-
-STRATEGIES = ("sync", "concurrent", "batch")
 
 
 class Orchestrator:
     """Everything one resume directory needs: the store, the provider, agents, stats and events.
 
     Build it with :func:`pllm_notebook.resume_directory`; use it as a context manager so pending
-    calls are resolved and writes are flushed when the block ends.
+    calls are resolved and writes are flushed when the block ends. Its options are the run settings of
+    :class:`~pllm_notebook.settings.Settings` (``settings=`` gives them all at once; keyword arguments
+    override them); ``provider_options`` go to the provider.
     """
 
     def __init__(
         self,
-        directory: str | os.PathLike[str] = ".pllm",
+        directory: str | os.PathLike[str] | None = None,
         *,
-        provider: str | Provider | None = "offline",
-        strategy: str = "sync",
-        llm: str | None = None,
-        log_level: int | str | None = None,
-        hash_by: Iterable[str] | None = ("llm",),
-        ignore_cache: bool = False,
-        semantic_cache: Any = None,
-        max_concurrent: int = 20,
-        requests_per_minute: float | None = None,
-        replay_pace: float = 0.0,
+        settings: Settings | None = None,
         provider_options: dict[str, Any] | None = None,
         event_bus: EventBus | None = None,
         redact: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
-        cache_url: str | None = None,
-        max_bytes: int | None = None,
-        batch_size: int = 1000,
-        batch_wait_s: float | None = None,
-        batch_poll_s: float = 5.0,
+        **options: Any,
     ) -> None:
-        if strategy not in STRATEGIES:
-            raise ConfigError(f"strategy must be one of {', '.join(STRATEGIES)}, not {strategy!r}")
-        hash_by = ("llm",) if hash_by is None else check_hash_by(hash_by)
-        if not isinstance(max_concurrent, int) or max_concurrent < 1:
-            raise ConfigError(f"max_concurrent must be a positive int, not {max_concurrent!r}")
-        self.batch_options = _batch_options(batch_size, batch_wait_s, batch_poll_s)
-        if log_level is not None:
-            _configure_logging(log_level)
-        self.directory = Path(directory).expanduser().resolve()
-        self.provider = get_provider(provider, **(provider_options or {}))
-        self.default_model = llm or self.provider.default_model
+        if directory is not None:
+            options["directory"] = directory
+        settings = Settings.load(**options) if settings is None else settings.replace(**options)
+        if settings.log_level is not None:
+            _configure_logging(settings.log_level)
+        self.settings = settings
+        self.directory = Path(settings.directory).expanduser().resolve()
+        self.provider = get_provider(settings.provider, **(provider_options or {}))
+        self.default_model = settings.llm or self.provider.default_model
         if not self.default_model:
             raise ConfigError(
                 f"provider {self.provider.name!r} has no default model; pass llm='<model name>' "
@@ -81,35 +66,32 @@ class Orchestrator:
         route = getattr(self.provider, "check_route", None)
         if callable(route):
             route(self.default_model)
-        if strategy == "batch" and not isinstance(self.provider, BatchProvider):
+        if settings.strategy == "batch" and not isinstance(self.provider, BatchProvider):
             raise ConfigError(
                 f"provider {self.provider.name!r} has no batch API; use strategy='concurrent' with it, or a "
                 "provider that has one (openai, openai-chat, anthropic, google, multi, offline)"
             )
-        self.store = open_resume_store(self.directory, cache_url)
-        if max_bytes is not None:
-            self.store.keep_within(int(max_bytes))
-        self.strategy = strategy
-        self.hash_by = hash_by
-        self.ignore_cache = bool(ignore_cache)
-        self.cache = semantic_cache
-        if semantic_cache is not None:
-            semantic_cache.event_directory = str(self.directory)
-        self.max_concurrent = max_concurrent
-        self.throttle = Throttle(requests_per_minute) if requests_per_minute is not None else None
-        self.replay_pace = float(replay_pace)
+        cache = _semantic_cache(settings)
+        self.store: ResumeStoreBase = open_resume_store(self.directory, settings.cache_url)
+        if settings.max_bytes is not None:
+            self.store.keep_within(int(settings.max_bytes))
+        if cache is not None:
+            cache.event_directory = str(self.directory)
         self.bus = event_bus or bus
-        self.redact = redact or default_redactor()  # a bad PLLM_SECRET_PATTERNS fails here, not mid-call
-        self.current_label = ""
-        self.cell_label = ""
-        """The notebook cell running now (set by the notebook face); each call it makes keeps it."""
-        self.scope_salt: Any = None
+        self.context = EngineContext(
+            directory=self.directory,
+            settings=settings,
+            store=self.store,
+            provider=self.provider,
+            default_model=self.default_model,
+            cache=cache,
+            emit=_stamped_emit(self.bus, self.directory),
+            redact=redact or default_redactor(),  # a bad PLLM_SECRET_PATTERNS fails here, not mid-call
+        )
         self._logs: list[MutationLog] = []
-        self.asker = Asker(self)
+        self.asker = Asker(self.context)
         self._agents: dict[str, Agent] = {}
         self._unnamed = 0
-        self.userdata = UserData()
-        self._executor: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
         self._collector = StatsCollector(str(self.directory))
         self._unsubscribe = self.bus.subscribe(self._collector)
@@ -117,7 +99,10 @@ class Orchestrator:
         self._on_close: list[Callable[[], None]] = []
 
     def __repr__(self) -> str:
-        return f"Orchestrator({str(self.directory)!r}, provider={self.provider.name!r}, strategy={self.strategy!r})"
+        return (
+            f"Orchestrator({str(self.directory)!r}, provider={self.provider.name!r}, "
+            f"strategy={self.settings.strategy!r})"
+        )
 
     def __enter__(self) -> Orchestrator:
         return self
@@ -152,21 +137,21 @@ class Orchestrator:
                 )
             agent = self._agents.get(name)
             if agent is None:
-                agent = self._agents[name] = Agent(self, name)
+                agent = self._agents[name] = Agent(self.context, self.asker, name)
                 for log_ in self._logs:
-                    agent.get_msg_state()._attach(log_)
+                    agent.get_msg_state().start_recording(log_)
             return agent
 
     def adopt(self, previous: Orchestrator) -> None:
         """Take over a closed orchestrator's agents and user data, so conversations a notebook already
         holds follow this orchestrator's settings (``%pllm_config llm=...`` mid-notebook)."""
         with self._lock:
-            self.userdata = previous.userdata
+            self.context.userdata = previous.userdata
             for agent in previous.agents.values():
-                agent.orchestrator = self
+                agent.rebind(self.context, self.asker)
                 self._agents[agent.name] = agent
                 for log_ in self._logs:
-                    agent.get_msg_state()._attach(log_)
+                    agent.get_msg_state().start_recording(log_)
 
     @property
     def closed(self) -> bool:
@@ -181,7 +166,7 @@ class Orchestrator:
             self._logs.append(log_)
             states = [a.get_msg_state() for a in self._agents.values()]
         for state in states:
-            state._attach(log_)
+            state.start_recording(log_)
         try:
             yield log_
         finally:
@@ -189,7 +174,7 @@ class Orchestrator:
                 self._logs.remove(log_)
                 states = [a.get_msg_state() for a in self._agents.values()]
             for state in states:
-                state._detach(log_)
+                state.stop_recording(log_)
 
     def replay(self, ops: list[Op]) -> None:
         """Apply stored mutations to this orchestrator's agents (created if needed)."""
@@ -200,12 +185,32 @@ class Orchestrator:
     @contextlib.contextmanager
     def scope(self, label: str, salt: Any = None) -> Iterator[None]:
         """Run code as one labelled unit (a notebook cell): its calls carry ``label`` and ``salt``."""
-        previous = self.current_label, self.scope_salt
-        self.current_label, self.scope_salt = label, salt
+        scope = self.context.scope
+        previous = scope.label, scope.salt
+        scope.label, scope.salt = label, salt
         try:
             yield
         finally:
-            self.current_label, self.scope_salt = previous
+            scope.label, scope.salt = previous
+
+    @property
+    def cell_label(self) -> str:
+        """The notebook cell running now (set by the notebook face); each call it makes keeps it."""
+        return self.context.scope.cell
+
+    @cell_label.setter
+    def cell_label(self, label: str) -> None:
+        self.context.scope.cell = label
+
+    @property
+    def userdata(self) -> UserData:
+        """parallem's dict of values beside the conversations, replayed by memo blocks."""
+        return self.context.userdata
+
+    @property
+    def cache(self) -> Any:
+        """The semantic cache the run answers similar requests from, if any."""
+        return self.context.cache
 
     @property
     def agents(self) -> dict[str, Agent]:
@@ -213,8 +218,7 @@ class Orchestrator:
 
     def emit(self, event: Event) -> None:
         """Send an event, stamped with this resume directory, to the bus."""
-        object.__setattr__(event, "directory", str(self.directory))
-        self.bus.emit(event)
+        self.context.emit(event)
 
     def stats(self) -> Stats:
         """What this orchestrator did and saved so far."""
@@ -223,13 +227,6 @@ class Orchestrator:
     def stats_by_label(self) -> dict[str, Stats]:
         """The same counters for each memo block or notebook cell."""
         return self._collector.snapshot_by_label()
-
-    def executor(self) -> ThreadPoolExecutor:
-        """The pool concurrent calls run on, bounded by ``max_concurrent``."""
-        with self._lock:
-            if self._executor is None:
-                self._executor = ThreadPoolExecutor(self.max_concurrent, thread_name_prefix="pllm-call")
-            return self._executor
 
     def resolve_all(self) -> None:
         """Wait for every pending call of every agent; then re-raise the first error, if any."""
@@ -244,8 +241,7 @@ class Orchestrator:
             if resolve:
                 self.resolve_all()
         finally:
-            if self._executor is not None:
-                self._executor.shutdown(wait=True)
+            self.asker.close()
             self.store.flush()
             self._unsubscribe()
             for callback in self._on_close:
@@ -259,17 +255,32 @@ class Orchestrator:
         self._on_close.append(callback)
 
 
-def _batch_options(size: Any, wait_s: Any, poll_s: Any) -> BatchOptions:
-    """``strategy="batch"`` settings, checked: a bad one names itself and what to write instead."""
-    if not isinstance(size, int) or isinstance(size, bool) or size < 1:
-        raise ConfigError(f"batch_size must be a positive int (calls per batch job), not {size!r}")
-    if wait_s is not None and (not isinstance(wait_s, int | float) or wait_s < 0):
-        raise ConfigError(f"batch_wait_s must be None or seconds >= 0, not {wait_s!r}")
-    if not isinstance(poll_s, int | float) or poll_s <= 0:
-        raise ConfigError(
-            f"batch_poll_s must be seconds > 0 (first wait between status checks), not {poll_s!r}"
-        )
-    return BatchOptions(size=size, wait_s=wait_s, poll_s=float(poll_s), max_poll_s=max(60.0, float(poll_s)))
+def _stamped_emit(event_bus: EventBus, directory: Path) -> Callable[[Event], None]:
+    """``emit`` for the engine's parts: stamp an event with the resume directory and send it to the bus."""
+    text = str(directory)
+
+    def emit(event: Event) -> None:
+        object.__setattr__(event, "directory", text)
+        event_bus.emit(event)
+
+    return emit
+
+
+def _semantic_cache(settings: Settings) -> Any:
+    """The run's semantic cache: the one given, else one in the resume directory (or the Redis of
+    ``cache_url``) when asked for, or by default with ``cache_url``; else none."""
+    wanted, url = settings.semantic_cache, settings.cache_url
+    if wanted is False or (wanted is None and url is None):
+        return None
+    if wanted is not True and wanted is not None:
+        return wanted
+    from ..cache import DuckDBStorage, SemanticCache
+
+    if url is not None:
+        from ..cache.storage_redis import RedisStorage
+
+        return SemanticCache(storage=RedisStorage.from_url(url))
+    return SemanticCache(storage=DuckDBStorage(settings.directory))
 
 
 def _configure_logging(level: int | str) -> None:

@@ -7,15 +7,17 @@ the blob store) and :func:`decode_ops` turns it back, resolving ``LLMResponse`` 
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from ..call_record import CallRecord, Source
 from ..errors import IntegrityError
 from ..store import ResumeStoreBase
-from .response import LLMResponse, ResponseData, Usage
+from .response import LLMResponse
 
 Op = tuple[str, str, tuple[Any, ...]]
 
@@ -54,18 +56,18 @@ class MutationLog:
         return len(self.ops)
 
 
-def _structured(stored: dict[str, Any], expected: Any) -> Any:
+def _structured(call: CallRecord, expected: Any) -> Any:
     """A stored structured answer as the pydantic model it was asked for, not a dict.
 
     The model class is the one the request names, else the stored ``"module:QualName"`` if that module is
     already imported (a replay never imports code because a stored row says so).
     """
-    parsed = stored.get("parsed")
+    parsed = call.parsed
     if not isinstance(parsed, dict):
         return parsed
     model = expected
-    if model is None and stored.get("parsed_type"):
-        module_name, _, qualname = str(stored["parsed_type"]).partition(":")
+    if model is None and call.extras.get("parsed_type"):
+        module_name, _, qualname = str(call.extras["parsed_type"]).partition(":")
         model = sys.modules.get(module_name)
         for part in qualname.split(".") if model is not None else ():
             model = getattr(model, part, None)
@@ -73,26 +75,8 @@ def _structured(stored: dict[str, Any], expected: Any) -> Any:
     return validate(parsed) if callable(validate) else parsed
 
 
-def record_extras(data: ResponseData) -> dict[str, Any]:
-    """What the call log keeps beside the text, read back by :func:`response_from_record`."""
-    extras: dict[str, Any] = {}
-    if data.output_parsed is not None:
-        dump = getattr(data.output_parsed, "model_dump", None)
-        extras["parsed"] = dump(mode="json") if callable(dump) else data.output_parsed
-        if callable(dump):
-            kind = type(data.output_parsed)
-            extras["parsed_type"] = f"{kind.__module__}:{kind.__qualname__}"
-    if data.chunks:
-        extras["chunks"] = list(data.chunks)
-    if data.tool_calls:
-        extras["tool_calls"] = list(data.tool_calls)
-    if data.usage.cached_input_tokens:
-        extras["cached_input_tokens"] = data.usage.cached_input_tokens
-    return extras
-
-
 def response_from_record(
-    store: ResumeStoreBase, call_id: str, source: str = "memo", structured_output: Any = None
+    store: ResumeStoreBase, call_id: str, source: Source = "memo", structured_output: Any = None
 ) -> LLMResponse:
     """Rebuild a stored call as an ``LLMResponse`` with no provider call, extras included (structured
     answer, tool calls, streamed pieces, cached input tokens)."""
@@ -101,24 +85,9 @@ def response_from_record(
         raise IntegrityError(
             f"memo refers to call {call_id}, which is not in {store.where}; the entry cannot be replayed"
         )
-    stored = record.response
     return LLMResponse(
         call_id,
-        ResponseData(
-            final_answer=record.response_text,
-            model=record.model,
-            provider=record.provider,
-            usage=Usage(
-                record.input_tokens, record.output_tokens, int(stored.get("cached_input_tokens") or 0)
-            ),
-            latency_s=record.latency_s,
-            cost_usd=record.cost_usd,
-            source=source,  # type: ignore[arg-type]
-            similarity=stored.get("similarity"),
-            output_parsed=_structured(stored, structured_output),
-            chunks=tuple(stored["chunks"]) if stored.get("chunks") else None,
-            tool_calls=tuple(stored["tool_calls"]) if stored.get("tool_calls") else None,
-        ),
+        dataclasses.replace(record, source=source, parsed=_structured(record, structured_output)),
     )
 
 

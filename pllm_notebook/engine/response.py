@@ -2,46 +2,31 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
+from ..call_record import CallRecord, Source, Usage
 from .streaming import ChunkFeed
 
-Source = Literal["live", "exact", "semantic", "memo"]
+__all__ = ["LLMResponse", "ResponseData", "Source", "Usage"]
 
 
-@dataclass(frozen=True)
-class Usage:
-    """Token counts the provider reported for one call."""
-
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cached_input_tokens: int = 0
-
-    @property
-    def total_tokens(self) -> int:
-        return self.input_tokens + self.output_tokens
+_RESPONSE_DATA_ORDER = ("latency_s", "cost_usd", "source", "similarity", "parsed", "chunks", "tool_calls")
 
 
-@dataclass(frozen=True)
-class ResponseData:
-    """The resolved content of an :class:`LLMResponse`."""
-
-    final_answer: str
-    model: str
-    provider: str
-    usage: Usage
-    latency_s: float
-    cost_usd: float
-    source: Source
-    similarity: float | None = None
-    output_parsed: Any = None
-    chunks: tuple[str, ...] | None = None
-    tool_calls: tuple[dict[str, Any], ...] | None = None
+def ResponseData(
+    final_answer: str, model: str, provider: str, usage: Usage | None = None, *rest: Any, **named: Any
+) -> CallRecord:
+    """A resolved answer given as the former ``ResponseData`` class took it (``final_answer, model, provider,
+    usage, latency_s, cost_usd, source, similarity, output_parsed, chunks, tool_calls``): a :class:`CallRecord`."""
+    if "output_parsed" in named:
+        named["parsed"] = named.pop("output_parsed")
+    named.update(zip(_RESPONSE_DATA_ORDER, rest, strict=False))
+    return CallRecord(final_answer, model, *dataclasses.astuple(usage or Usage()), provider=provider, **named)
 
 
 class LLMResponse:
@@ -60,7 +45,7 @@ class LLMResponse:
     def __init__(
         self,
         call_id: str,
-        data: ResponseData | None = None,
+        data: CallRecord | None = None,
         future: Future | None = None,
         feed: ChunkFeed | None = None,
         replay_pace: float = 0.0,
@@ -73,7 +58,7 @@ class LLMResponse:
         self._feed = feed
         self.replay_pace = replay_pace
 
-    def resolve(self, timeout: float | None = None) -> ResponseData:
+    def resolve(self, timeout: float | None = None) -> CallRecord:
         """Wait for the call (if it is still running) and return its data; re-raises its error."""
         if self._data is None:
             self._data = self._future.result(timeout)
@@ -85,7 +70,7 @@ class LLMResponse:
         """Whether the answer is here (always true on the sync strategy)."""
         return self._data is not None or self._future.done()
 
-    final_answer = property(lambda self: self.resolve().final_answer, doc="The answer text.")
+    final_answer = property(lambda self: self.resolve().text, doc="The answer text.")
     model = property(lambda self: self.resolve().model, doc="The model that answered.")
     provider = property(lambda self: self.resolve().provider, doc="The provider that answered.")
     usage = property(lambda self: self.resolve().usage, doc="Input and output tokens.")
@@ -93,7 +78,7 @@ class LLMResponse:
     cost_usd = property(lambda self: self.resolve().cost_usd, doc="What the original call cost.")
     source = property(lambda self: self.resolve().source, doc='"live", "exact", "semantic" or "memo".')
     similarity = property(lambda self: self.resolve().similarity, doc="Similarity of a semantic hit.")
-    output_parsed = property(lambda self: self.resolve().output_parsed, doc="Structured output, if asked.")
+    output_parsed = property(lambda self: self.resolve().parsed, doc="Structured output, if asked.")
     chunks = property(lambda self: self.resolve().chunks, doc="Streamed pieces, if streamed.")
     tool_calls = property(lambda self: self.resolve().tool_calls, doc="Function calls the model asked for.")
 
@@ -112,7 +97,7 @@ class LLMResponse:
             self.resolve()
             return
         data = self.resolve()
-        for index, piece in enumerate(data.chunks or (data.final_answer,)):
+        for index, piece in enumerate(data.chunks or (data.text,)):
             if index and self.replay_pace > 0:
                 time.sleep(self.replay_pace)
             yield piece
@@ -133,7 +118,7 @@ class LLMResponse:
         if self._data is None and not self.done:
             return f"LLMResponse(call_id={self.call_id!r}, pending)"
         data = self.resolve()
-        snippet = data.final_answer if len(data.final_answer) < 60 else data.final_answer[:57] + "..."
+        snippet = data.text if len(data.text) < 60 else data.text[:57] + "..."
         return f"LLMResponse({snippet!r}, model={data.model!r}, source={data.source!r})"
 
     def __reduce__(self):

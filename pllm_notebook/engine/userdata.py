@@ -24,10 +24,12 @@ class UserData(MutableMapping[str, Any]):
 
     name = USERDATA_NAME
 
-    def _attach(self, log: MutationLog) -> None:
+    def start_recording(self, log: MutationLog) -> None:
+        """Log every later change into ``log`` too (a memo block records)."""
         self._logs = (*self._logs, log)
 
-    def _detach(self, log: MutationLog) -> None:
+    def stop_recording(self, log: MutationLog) -> None:
+        """Stop logging into ``log``."""
         self._logs = tuple(x for x in self._logs if x is not log)
 
     def apply_op(self, op: str, args: tuple[Any, ...]) -> None:

@@ -137,7 +137,7 @@ def _by_label(store: Any, labels: list[str], since: float | None) -> tuple[list,
             memos.append(memo)
             _memo_calls(store, memo, calls)
     for call in store.calls():
-        if call.response.get("cell") not in unmemoized or (since is not None and call.created < since):
+        if call.extras.get("cell") not in unmemoized or (since is not None and call.created < since):
             continue
         current = store.call_for_resume_key(call.resume_key) if call.resume_key else None
         if current is not None and current.call_id == call.call_id:

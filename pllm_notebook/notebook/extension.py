@@ -6,7 +6,7 @@ from typing import Any
 
 from IPython.core.magic import Magics
 
-from .config_magics import ConfigMagics
+from .config_magics import PllmConfigMagics
 from .export_magics import ExportMagics
 from .memoize_magics import AwaitingCells, MemoizeMagics
 from .progress import disable_progress, enable_progress
@@ -40,7 +40,7 @@ def load(ipython: Any) -> None:
     magics: list[Magics] = [
         MemoizeMagics(ipython, session),
         StatsMagics(ipython, session),
-        ConfigMagics(ipython, session),
+        PllmConfigMagics(ipython, session),
         ExportMagics(ipython, session),
     ]
     dashboard = _dashboard_magics()

@@ -148,7 +148,7 @@ class _CellRun:
     def ignored_folders(self) -> list[str]:
         """Folders whose files are not the cell's data: the package's (resume directory, embedding model),
         IPython's and matplotlib's."""
-        folders = [str(p) for p in machinery_folders(self.orch)]
+        folders = [str(p) for p in machinery_folders(self.orch.context)]
         profile = getattr(self.shell, "profile_dir", None)
         if profile is not None:
             folders.append(profile.location)
@@ -460,7 +460,7 @@ def _lookup(
     if run.unhashable:
         name, why = next(iter(run.unhashable.items()))
         return run, f"input {name!r} cannot be fingerprinted ({why})", None
-    found = lookup(run.orch, run.key, "cell", run.label, run.inputs)
+    found = lookup(run.orch.context, run.key, "cell", run.label, run.inputs)
     if found.record is None:
         return run, "new cell" if found.reason == "new" else found.reason, None
     stale, result = run.try_replay(found.record)

@@ -9,7 +9,10 @@ from typing import Any
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, magics_class, output_can_be_silenced
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from traitlets import default, link
 
+from ..settings import setting
+from .config_magics import setting_trait
 from .session import NotebookSession
 
 __all__ = ["MemoizeMagics", "AwaitingCells", "memoize_async"]
@@ -17,11 +20,11 @@ __all__ = ["MemoizeMagics", "AwaitingCells", "memoize_async"]
 
 def _salt(settings: list[str]) -> str | None:
     salt = None
-    for setting in settings:
-        key, sep, value = setting.partition("=")
+    for item in settings:
+        key, sep, value = item.partition("=")
         if not sep or key != "salt":
             raise UsageError(
-                f"%%memoize takes salt=VALUE and flags (--force, --no-vars, --quiet), not {setting!r}"
+                f"%%memoize takes salt=VALUE and flags (--force, --no-vars, --quiet), not {item!r}"
             )
         salt = value
     return salt
@@ -29,11 +32,25 @@ def _salt(settings: list[str]) -> str | None:
 
 @magics_class
 class MemoizeMagics(Magics):
-    """The ``%%memoize`` cell magic."""
+    """The ``%%memoize`` cell magic. Its traits ``restore_vars`` and ``notes`` are configurable in
+    ``ipython_config.py`` (``c.MemoizeMagics.notes = False``); without, they follow ``PLLM_NO_VARS`` and
+    ``PLLM_NOTES``; ``%pllm_config`` changes them."""
+
+    restore_vars = setting_trait("restore_vars")
+    notes = setting_trait("notes")
 
     def __init__(self, shell: Any, session: NotebookSession) -> None:
         super().__init__(shell)
         self.session = session
+        self._links = [link((self, name), (session, name)) for name in ("restore_vars", "notes")]
+
+    @default("restore_vars")
+    def _restore_vars_default(self) -> bool:
+        return setting("restore_vars")
+
+    @default("notes")
+    def _notes_default(self) -> bool:
+        return setting("notes")
 
     @cell_magic
     @output_can_be_silenced

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..engine import LLMResponse, Orchestrator
+    from ..engine.context import EngineContext
 
 __all__ = ["ReferencePickler", "dumps", "loads", "ContentPickler"]
 
@@ -39,22 +40,23 @@ class ReferencePickler(pickle.Pickler):
         if isinstance(obj, types.ModuleType):
             return ("module", obj.__name__)
         if isinstance(obj, self._state):
-            return ("message_state", _where(obj.agent.orchestrator), obj.name)
+            return ("message_state", _where(obj.agent.context), obj.name)
         if isinstance(obj, self._agent):
-            return ("agent", _where(obj.orchestrator), obj.name)
+            return ("agent", _where(obj.context), obj.name)
         if isinstance(obj, self._response):
             return ("llm_response", obj.call_id)
         if isinstance(obj, self._orch):
-            return ("orchestrator", _where(obj))
+            return ("orchestrator", _where(obj.context))
         return None
 
 
-def _where(orch: Orchestrator) -> str:
-    """How a reference names its orchestrator: "" for the notebook's own, so a stored variable still
-    resolves when the resume directory is imported or moved to another path; else its directory."""
+def _where(context: EngineContext) -> str:
+    """How a reference names its orchestrator (by the run it shares with its agents): "" for the notebook's
+    own, so a stored variable still resolves when the resume directory is imported or moved to another
+    path; else its directory."""
     from ..api import default_orchestrator
 
-    return "" if orch is default_orchestrator() else str(orch.directory)
+    return "" if context is default_orchestrator().context else str(context.directory)
 
 
 class ContentPickler(ReferencePickler):

@@ -1,7 +1,8 @@
 """What every LLM provider adapter takes and gives back.
 
 An adapter turns an :class:`LLMRequest` (provider-neutral) into one call to its vendor and returns a
-:class:`ProviderReply`. Everything above this layer (memo, cache, stats) sees only these two types.
+:class:`ProviderReply` (a :class:`~pllm_notebook.call_record.CallRecord` with the provider's part filled).
+Everything above this layer (memo, cache, stats) sees only these two types.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from ..call_record import CallRecord
 
 __all__ = ["Message", "LLMRequest", "ProviderReply", "StreamChunk", "Provider"]
 
@@ -68,18 +71,10 @@ class LLMRequest:
         }
 
 
-@dataclass
-class ProviderReply:
-    """What a provider answered, with the token counts it reported."""
-
-    text: str
-    model: str
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cached_input_tokens: int = 0
-    parsed: Any = None
-    raw: dict[str, Any] = field(default_factory=dict)
-    chunks: list[str] | None = None
+ProviderReply = CallRecord
+"""What a provider answered, with the token counts it reported: a :class:`CallRecord` whose provider
+fields (``text``, ``model``, ``input_tokens``, ``output_tokens``, ``cached_input_tokens``, ``parsed``,
+``raw``, ``chunks``) are filled; the engine fills the rest. Kept under this name for provider plugins."""
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,13 @@ and is then answered like single calls.
 from __future__ import annotations
 
 import hashlib
-import os
 import random
 import re
 import time
 import uuid
 from collections.abc import Mapping, Sequence
 
+from ..settings import setting
 from .base import LLMRequest, Provider, ProviderReply
 from .batch import BatchItem, BatchProvider, BatchStatus, check_custom_ids
 
@@ -43,10 +43,6 @@ def _tokens(text: str) -> int:
     return max(1, round(len(re.findall(r"\w+|[^\w\s]", text)) * 1.1))
 
 
-def _seconds(value: float | None, env: str, default: float) -> float:
-    return float(value if value is not None else os.environ.get(env, default))
-
-
 class OfflineProvider(Provider, BatchProvider):
     """Deterministic in shape, random in content, priced like a small hosted model."""
 
@@ -56,10 +52,12 @@ class OfflineProvider(Provider, BatchProvider):
     def __init__(
         self, latency_s: float | None = None, seed: int | None = None, batch_latency_s: float | None = None
     ) -> None:
-        self.latency_s = _seconds(latency_s, "PLLM_OFFLINE_LATENCY", 1.0)
-        self.batch_latency_s = _seconds(batch_latency_s, "PLLM_OFFLINE_BATCH_LATENCY", 3.0)
+        self.latency_s = float(latency_s if latency_s is not None else setting("offline_latency_s"))
+        self.batch_latency_s = float(
+            batch_latency_s if batch_latency_s is not None else setting("offline_batch_latency_s")
+        )
         self._random = random.Random(seed)
-        self.default_model = os.environ.get("PLLM_OFFLINE_MODEL") or self.default_model
+        self.default_model = setting("offline_model") or self.default_model
 
     def batch_submit(self, requests: Sequence[tuple[str, LLMRequest]]) -> str:
         check_custom_ids(requests)

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from ..settings import setting
 
 _overrides: dict[str, dict[str, float]] = {}
 
 
 @cache
 def _table() -> dict[str, Any]:
-    path = os.environ.get("PLLM_PRICES_FILE") or str(Path(__file__).with_name("prices.json"))
+    path = setting("prices_file") or str(Path(__file__).with_name("prices.json"))
     with open(path, encoding="utf-8") as fh:
         return json.load(fh)
 

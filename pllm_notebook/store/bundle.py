@@ -15,7 +15,6 @@ binary blob (a pickle) in which the redactor finds a secret stops the export, na
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -28,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..call_codec import ROW_FIELDS, call_from_row, call_to_row
 from ..errors import BundleError
 from ..redaction import default_redactor
 from .blobs import BlobStore
@@ -43,7 +43,6 @@ BLOB_PREFIX = "blobs/"
 _READ_CHUNK = 1 << 20
 _SAMPLE = 1 << 18
 _MEMO_FIELDS = ("key", "kind", "label", "agent", "inputs", "payload", "duration_s", "created")
-_CALL_FIELDS = tuple(f.name for f in dataclasses.fields(CallRecord))
 
 
 def _strings(value: Any) -> Iterator[str]:
@@ -84,10 +83,6 @@ def _replace_strings(value: Any, mapping: dict[str, str]) -> Any:
 
 def _memo_dict(memo: MemoRecord) -> dict[str, Any]:
     return {name: getattr(memo, name) for name in _MEMO_FIELDS}
-
-
-def _call_dict(call: CallRecord) -> dict[str, Any]:
-    return {name: getattr(call, name) for name in _CALL_FIELDS}
 
 
 def _json_text(data: bytes) -> str | None:
@@ -156,7 +151,7 @@ def write_bundle(
     """
     redactor = default_redactor()
     memo_rows = [redactor(_memo_dict(m)) for m in memos]
-    call_rows = [redactor(_call_dict(c)) for c in calls]
+    call_rows = [redactor(call_to_row(c)) for c in calls]
     needed, renamed = _redacted_blobs(memo_rows, blobs)
     if renamed:
         memo_rows = [{**m, "payload": _replace_strings(m["payload"], renamed)} for m in memo_rows]
@@ -256,7 +251,7 @@ def _check_member(zf: zipfile.ZipFile, path: Path, digest: str, size: int) -> No
 def _records(path: Path, manifest: dict[str, Any]) -> tuple[list[MemoRecord], list[CallRecord]]:
     try:
         memos = [MemoRecord(**{k: m[k] for k in _MEMO_FIELDS}, mac=None) for m in manifest["memos"]]
-        calls = [CallRecord(**{k: c[k] for k in _CALL_FIELDS}) for c in manifest["calls"]]
+        calls = [call_from_row({k: c[k] for k in ROW_FIELDS}) for c in manifest["calls"]]
     except (KeyError, TypeError) as exc:
         raise _fail(path, "the manifest", f"has a malformed entry ({type(exc).__name__}: {exc})") from None
     for memo in memos:

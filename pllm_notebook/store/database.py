@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import CorruptStoreError, SchemaTooNewError, StoreError, StoreLockedError
+from ..settings import setting
 from . import compaction
 from .filesystems import warn_if_network
 from .locking import DirectoryLock, acquire, make_lock
@@ -34,8 +35,8 @@ log = logging.getLogger("pllm_notebook")
 DB_FILENAME = "pllm.duckdb"
 NO_GENERATION = (0, 0, 0)
 """The stamp of a directory nobody has written to (or that was emptied)."""
-LOCK_TIMEOUT_S = float(os.environ.get("PLLM_LOCK_TIMEOUT", "120"))
-COMPACT_WAL_BYTES = int(os.environ.get("PLLM_COMPACT_WAL_BYTES", str(1024 * 1024)))
+LOCK_TIMEOUT_S = setting("lock_timeout_s")
+COMPACT_WAL_BYTES = setting("compact_wal_bytes")
 """A commit that leaves the WAL larger than this, and than an eighth of the file, compacts: each open
 replays the whole WAL, and each compaction copies the whole file (``benchmarks/bench_compaction.py``)."""
 WAL_ONLY = {"checkpoint_threshold": "1000TB", "auto_checkpoint_skip_wal_threshold": str(2**62)}
@@ -231,7 +232,7 @@ class Database:
                     if isinstance(exc, duckdb.Error):
                         raise self._translate(exc) from exc
                     raise
-                self._bump_generation()
+                self.bump_generation()
                 self.last_commit = (before, self.generation())
             wal = self.wal_bytes()
             if wal > COMPACT_WAL_BYTES and wal > self.disk_bytes() // 8:
@@ -299,7 +300,8 @@ class Database:
 
     # -- change signal ---------------------------------------------------------------------------
 
-    def _bump_generation(self) -> None:
+    def bump_generation(self) -> None:
+        """Tell every process following this file that it changed (a write, or a repaired file)."""
         tmp = self._generation_path.with_name(f".generation-{os.getpid()}-{threading.get_ident()}")
         tmp.write_text(f"{time.time_ns()}\n")
         os.replace(tmp, self._generation_path)

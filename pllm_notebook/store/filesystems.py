@@ -10,9 +10,10 @@ detected (the documentation says what to avoid).
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from pathlib import Path
+
+from ..settings import setting
 
 log = logging.getLogger("pllm_notebook")
 
@@ -71,7 +72,7 @@ def network_warning(directory: Path, mountinfo: str) -> str | None:
 
 def warn_if_network(directory: Path) -> None:
     """Log :func:`network_warning` once per directory per process (Linux only)."""
-    if os.environ.get("PLLM_NETWORK_FS_OK") == "1":
+    if setting("network_fs_ok"):
         return
     with _warned_lock:
         if directory in _warned:

@@ -35,6 +35,7 @@ from typing import Any
 
 from ..errors import StoreError
 from ..hashing import canonical_bytes
+from ..settings import setting
 from .records import MemoRecord
 
 __all__ = ["MemoSigner", "config_directory", "key_directory", "read_or_create_directory_id", "signer_of_mac"]
@@ -52,7 +53,7 @@ def config_directory() -> Path:
 
 def key_directory() -> Path:
     """Where the per-directory keys are kept: ``PLLM_KEY_DIR``, else the user's config folder."""
-    explicit = os.environ.get("PLLM_KEY_DIR")
+    explicit = setting("key_dir")
     if explicit:
         return Path(explicit).expanduser()
     return config_directory() / "keys"

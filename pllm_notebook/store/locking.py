@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 from typing import Protocol
 
+from ..settings import setting
+
 LOCK_ENV = "PLLM_LOCK"
 """``flock`` or ``portable``; unset means ``flock`` on POSIX and ``portable`` on Windows."""
 
@@ -82,7 +84,7 @@ class PortableLock:
 
 def lock_kind() -> str:
     """The implementation in use: ``PLLM_LOCK`` if set, else the platform's default."""
-    kind = os.environ.get(LOCK_ENV, "").strip().lower()
+    kind = setting("lock")
     if kind in ("flock", "portable"):
         return kind
     if kind:

@@ -1,4 +1,4 @@
-"""The rows a resume directory holds, as plain dataclasses."""
+"""The rows a resume directory holds, as plain dataclasses (a call's is the package-wide ``CallRecord``)."""
 
 from __future__ import annotations
 
@@ -6,24 +6,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..call_record import CallRecord
 
-@dataclass
-class CallRecord:
-    """One LLM call that reached a provider, with what it cost."""
-
-    call_id: str
-    resume_key: str | None
-    agent: str
-    provider: str
-    model: str
-    request: dict[str, Any]
-    response_text: str
-    response: dict[str, Any] = field(default_factory=dict)
-    input_tokens: int = 0
-    output_tokens: int = 0
-    latency_s: float = 0.0
-    cost_usd: float = 0.0
-    created: float = field(default_factory=time.time)
+__all__ = ["BatchEntry", "CallRecord", "MemoRecord"]
 
 
 @dataclass

@@ -32,6 +32,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..call_codec import call_from_row, call_to_row
 from ..errors import ConfigError, IntegrityError, StoreError
 from ..events import Event, bus
 from .activity import ACTIVITY_GATHER_S, ACTIVITY_KEEP, activity_json, logged_events
@@ -136,7 +137,8 @@ def _warn_now_and_then(failures: int, message: str, *args: Any) -> None:
 
 
 def _record_json(record: CallRecord | MemoRecord) -> str:
-    return json.dumps(dataclasses.asdict(record), default=str)
+    row = call_to_row(record) if isinstance(record, CallRecord) else dataclasses.asdict(record)
+    return json.dumps(row, default=str)
 
 
 class RedisResumeStore(ResumeStoreBase):
@@ -276,7 +278,7 @@ class RedisResumeStore(ResumeStoreBase):
         calls, memos = pipe.execute()
         for raw in calls:
             if raw:
-                self._remember_call(CallRecord(**json.loads(raw)))
+                self._remember_call(call_from_row(json.loads(raw)))
         for raw in memos:
             if raw:
                 self._remember_memo(MemoRecord(**json.loads(raw)))
@@ -292,7 +294,7 @@ class RedisResumeStore(ResumeStoreBase):
         pipe.hgetall(self._key("memos"))
         seq, last, calls, memos = pipe.execute()
         # oldest first, so a resume key asked again resolves to its newest call, as the stream order gives it
-        records = sorted((CallRecord(**json.loads(raw)) for raw in calls.values()), key=lambda c: c.created)
+        records = sorted((call_from_row(json.loads(raw)) for raw in calls.values()), key=lambda c: c.created)
         for record in records:
             self._remember_call(record)
         self._memos.clear()

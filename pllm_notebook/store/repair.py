@@ -191,7 +191,7 @@ def repair_directory(directory: Path, *, force: bool = False, out: TextIO | None
         if wal.exists():
             os.replace(wal, aside.with_name(aside.name + ".wal"))
         os.replace(fresh, path)
-        db._bump_generation()
+        db.bump_generation()
     print(f"repaired {path}", file=out)
     for table in TABLES:
         print(f"  {table}: {written.get(table, 0)} rows saved, {lost.get(table, 0)} unreadable", file=out)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..call_codec import ROW_FIELDS, call_from_columns, call_to_row
 from ..errors import StoreError
 from ..events import Event, MemoHit, bus
 from .activity import ACTIVITY_GATHER_S, ACTIVITY_KEEP, activity_json, logged_events
@@ -32,10 +33,7 @@ from .resume_base import History, ResumeStoreBase, StoreSummary
 
 log = logging.getLogger("pllm_notebook")
 
-_CALL_COLUMNS = (
-    "call_id, resume_key, agent, provider, model, request, response_text, response, "
-    "input_tokens, output_tokens, latency_s, cost_usd, created"
-)
+_CALL_COLUMNS = ", ".join(ROW_FIELDS)
 _MEMO_COLUMNS = "key, kind, label, agent, inputs, payload, duration_s, created, mac"
 
 WriteOp = Callable[[Any], None]
@@ -46,24 +44,6 @@ class _Pending:
     op: WriteOp
     done: threading.Event
     error: BaseException | None = None
-
-
-def _call_from_row(row: tuple) -> CallRecord:
-    return CallRecord(
-        call_id=row[0],
-        resume_key=row[1],
-        agent=row[2] or "",
-        provider=row[3] or "",
-        model=row[4] or "",
-        request=json.loads(row[5]) if row[5] else {},
-        response_text=row[6] or "",
-        response=json.loads(row[7]) if row[7] else {},
-        input_tokens=int(row[8] or 0),
-        output_tokens=int(row[9] or 0),
-        latency_s=float(row[10] or 0.0),
-        cost_usd=float(row[11] or 0.0),
-        created=float(row[12] or 0.0),
-    )
 
 
 def _memo_from_row(row: tuple) -> MemoRecord:
@@ -192,7 +172,7 @@ class ResumeStore(ResumeStoreBase):
             events.sort(key=lambda e: e[0])
             for seq, what, row in events:
                 if what == "call":
-                    self._remember_call(_call_from_row(row))
+                    self._remember_call(call_from_columns(row))
                 elif what == "memo":
                     self._remember_memo(_memo_from_row(row))
                 elif row[0] == "memos":
@@ -225,26 +205,15 @@ class ResumeStore(ResumeStoreBase):
         the one that key resolves to, and the older one stays in the log for memos that replay it.
         """
         self._remember_call(record)
+        row = call_to_row(record)
+        row["request"] = json.dumps(row["request"], default=str)
+        row["response"] = json.dumps(row["response"], default=str)
 
         def op(con: Any) -> None:
             con.execute(
                 f"INSERT INTO calls (seq, {_CALL_COLUMNS}) VALUES "
                 "(nextval('change_seq'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    record.call_id,
-                    record.resume_key,
-                    record.agent,
-                    record.provider,
-                    record.model,
-                    json.dumps(record.request, default=str),
-                    record.response_text,
-                    json.dumps(record.response, default=str),
-                    record.input_tokens,
-                    record.output_tokens,
-                    record.latency_s,
-                    record.cost_usd,
-                    record.created,
-                ],
+                [row[name] for name in ROW_FIELDS],
             )
 
         self._submit(op, wait=wait)

@@ -6,16 +6,16 @@ import argparse
 import os
 from pathlib import Path
 
+from ..settings import setting
 from .resume_base import ResumeStoreBase
 from .resume_store import ResumeStore
 
-CACHE_URL_ENV = "PLLM_CACHE_URL"
 STORE_URL_SCHEMES = ("redis://", "rediss://", "unix://")
 
 
 def shared_url(cache_url: str | None) -> str | None:
     """The Redis URL to share through: ``cache_url``, else ``$PLLM_CACHE_URL``, else None (local)."""
-    return cache_url or os.environ.get(CACHE_URL_ENV) or None
+    return cache_url or setting("cache_url")
 
 
 def open_resume_store(directory: str | os.PathLike[str], cache_url: str | None = None) -> ResumeStoreBase:

@@ -26,6 +26,7 @@ from types import ModuleType
 from typing import Any
 
 from ..errors import ConfigError, SignatureError
+from ..settings import setting
 from .integrity import config_directory
 
 __all__ = [
@@ -68,7 +69,7 @@ def check_fingerprint(value: str) -> str:
 
 def author_name() -> str:
     """Who the user is, as bundles name them: ``PLLM_AUTHOR``, else git's user.name <user.email>."""
-    explicit = os.environ.get("PLLM_AUTHOR", "").strip()
+    explicit = setting("author")
     if explicit:
         return explicit
     found = []

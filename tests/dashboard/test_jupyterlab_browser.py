@@ -34,6 +34,25 @@ EIGHT_CALLS = (
 RUN_ALL_CELLS = ['import os\n\nos.environ["PLLM_OFFLINE_LATENCY"] = "0.5"\n' + SHOW, EIGHT_CALLS]
 
 
+PLANTED_KEY = "zq-planted-7f3a9c1e5b2d"
+DETAIL_CELLS = [
+    '%load_ext pllm_notebook\nimport os\nimport pllm_notebook as pllm\n\nos.environ["PLLM_OFFLINE_LATENCY"] = "0.6"\n'
+    'pllm.configure(strategy="concurrent")\n%pllm_dashboard',
+    "# ask three questions at once\n"
+    'key = os.environ["PLLM_DEMO_API_KEY"]\n'
+    "replies = [\n"
+    '    pllm.agent(f"a{i}").get_msg_state().ask_llm(\n'
+    '        f"Question {i}: which river, key {key}", extra_headers={"Authorization": f"Bearer {key}"}\n'
+    "    )\n"
+    "    for i in range(3)\n"
+    "]\n"
+    "[len(r.final_answer) for r in replies]",
+    "n = 3",
+    "%%memoize salt=1\n# square n\nsquare = n * n\nprint(square)",
+    "n = 4",
+]
+
+
 def write_notebook(path: Path, sources: list[str]) -> None:
     cells = [
         {
@@ -61,6 +80,7 @@ def start_jupyterlab(root: Path, port: int, log) -> subprocess.Popen:
         "JUPYTERLAB_SETTINGS_DIR": str(root / ".lab-settings"),
         "JUPYTERLAB_WORKSPACES_DIR": str(root / ".lab-workspaces"),
         "PLLM_OFFLINE_LATENCY": "3",  # long enough to see the call in flight
+        "PLLM_DEMO_API_KEY": PLANTED_KEY,  # the kernels' environment holds a key the page must never show
     }
     return subprocess.Popen(
         [
@@ -117,6 +137,13 @@ def open_notebook(page, port: int, name: str, cells: int) -> None:
     expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")).to_have_count(
         1, timeout=120_000
     )
+
+
+def open_new_notebook(page, port: int, root: Path, name: str, sources: list[str]):
+    """Write ``name/name.ipynb`` (its own folder, its own resume directory), open it; returns its cells."""
+    write_notebook(own_folder(root, name) / f"{name}.ipynb", sources)
+    open_notebook(page, port, f"{name}/{name}.ipynb", len(sources))
+    return page.locator(".jp-Notebook .jp-Cell")
 
 
 def restart_kernel(port: int, notebook: str) -> None:
@@ -246,10 +273,8 @@ def test_inline_dashboard_is_live_during_run_all_and_after_a_reload(
     from playwright.sync_api import expect
 
     port, root = lab
-    write_notebook(own_folder(root, "runall") / "runall.ipynb", RUN_ALL_CELLS)
     page = browser_page
-    open_notebook(page, port, "runall/runall.ipynb", len(RUN_ALL_CELLS))
-    cells = page.locator(".jp-Notebook .jp-Cell")
+    cells = open_new_notebook(page, port, root, "runall", RUN_ALL_CELLS)
     dashboard = cells.nth(0)
 
     run_all_from_the_menu(page)
@@ -335,3 +360,87 @@ def test_a_headless_run_saves_a_compact_snapshot_that_a_reopened_notebook_shows(
     page.screenshot(path=str(ARTIFACTS / "jupyterlab-cache-browser.png"), full_page=True)
     outputs = page.locator(".jp-Notebook .jp-Cell").nth(1).locator(".jp-OutputArea").inner_text()
     assert "Error" not in outputs and "No such comm" not in outputs, outputs
+
+
+def page_text_everywhere(page) -> str:
+    """The page's whole DOM, shadow roots included (Panel renders inside them)."""
+    return page.evaluate(
+        """() => {
+            const out = [];
+            const walk = (root) => {
+                out.push(root.innerHTML || "");
+                root.querySelectorAll("*").forEach((el) => el.shadowRoot && walk(el.shadowRoot));
+            };
+            walk(document.documentElement);
+            return out.join("\\n");
+        }"""
+    )
+
+
+def test_a_clicked_row_opens_its_detail_and_the_timeline_has_a_bar_per_call(
+    lab: tuple[int, Path], browser_page
+) -> None:
+    from playwright.sync_api import expect
+
+    port, root = lab
+    page = browser_page
+    cells = open_new_notebook(page, port, root, "detail", DETAIL_CELLS)
+    dashboard = cells.nth(0)
+    run_all_from_the_menu(page)
+    expect(cells.last.locator(".jp-InputArea-prompt")).to_have_text("[5]:", timeout=120_000)
+    run_cell(page, 3)  # again, now that n changed: a miss that says why
+    misses = dashboard.locator('.pllm-feed tr[data-kind="memo miss"]')
+    expect(misses).to_have_count(2, timeout=60_000)
+    expect(dashboard.locator('[data-metric="live_calls"]')).to_have_text("3")
+
+    # cells are named as people know them: In [n] and the first comment or line
+    calls = dashboard.locator('.pllm-feed tr[data-kind="done"]')
+    expect(calls).to_have_count(3)
+    expect(calls.first.locator("td.c-cell")).to_have_text("In [2] ask three questions at once")
+    expect(misses.first.locator("td.c-cell")).to_have_text("In [6] square n")
+    expect(dashboard.locator("table.pllm-table")).to_contain_text("In [6] square n")
+
+    # the timeline: one bar per call; the three ran at once
+    expect(dashboard.locator("svg.timeline rect.call")).to_have_count(3)
+    expect(dashboard.locator(".pllm-chart", has_text="calls over time")).to_contain_text("at most 3 at once")
+    expect(dashboard.locator("svg.similarity")).to_have_count(0)  # no semantic cache: no similarity chart
+    expect(dashboard.locator(".pllm-chart", has_text="saved so far")).to_be_visible()
+
+    calls.first.click()
+    detail = dashboard.locator(".pllm-detail")
+    expect(detail.locator("pre.answer")).to_be_visible(timeout=60_000)
+    expect(detail.locator("pre.prompt")).to_contain_text("which river, key [REDACTED]")
+    for caption in ("tokens", "cost", "latency", "provider / model", "source"):
+        expect(detail.locator("dt", has_text=caption).first).to_be_visible()
+    expect(detail).to_contain_text("offline / offline-small")
+    expect(detail).to_contain_text("live (the provider answered)")
+    expect(detail).to_contain_text("In [2] ask three questions at once")
+    page.screenshot(path=str(ARTIFACTS / "jupyterlab-call-detail.png"))
+
+    misses.nth(1).click()  # the first run of the memoized cell
+    expect(detail.locator("dd", has_text="new cell")).to_be_visible(timeout=60_000)
+    dashboard.locator(".pllm-cells tr", has_text="In [6] square n").click()  # its newest run, from the table
+    expect(detail.locator("dd", has_text="input 'n' changed")).to_be_visible(timeout=60_000)
+    expect(detail.locator("dl.inputs")).to_contain_text("input n")
+    expect(dashboard.locator(".pllm-cells tr.selected")).to_have_count(1)
+    expect(detail).not_to_contain_text("reading the rest", timeout=60_000)
+    detail.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "jupyterlab-memo-detail.png"))
+    news = page.locator(".jp-toast-button", has_text="No")
+    if news.count():  # JupyterLab's "notified about news?" toast covers the dashboard's corner
+        news.first.click()
+    dashboard.locator('[data-metric="live_calls"]').scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "jupyterlab-dashboard-1400.png"))
+    page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab.lm-mod-current").click()  # a 700 px notebook column
+    page.set_viewport_size({"width": 700, "height": 1000})
+    dashboard.locator('[data-metric="live_calls"]').scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "jupyterlab-dashboard-700.png"))
+    detail.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "jupyterlab-memo-detail-700.png"))
+
+    calls.first.click()
+    expect(detail.locator("pre.answer")).to_be_visible(timeout=60_000)
+    assert PLANTED_KEY not in page_text_everywhere(page)
+    assert page.external_requests == [], (
+        f"the page fetched from outside this machine: {page.external_requests}"
+    )

@@ -145,6 +145,16 @@ def test_standalone_dashboard_follows_the_directory_and_invalidates_a_namespace(
         expect(page.locator('tr[data-kind="semantic hit"]')).to_have_count(1, timeout=30_000)
         expect(page.locator('tr[data-kind="semantic hit"]')).to_contain_text("capital city")
 
+        # a click on the row opens the call's detail, read by the server from DIR
+        page.locator('tr[data-kind="semantic hit"]').click()
+        detail = page.locator(".pllm-detail")
+        expect(detail.locator("pre.answer")).to_be_visible(timeout=30_000)
+        expect(detail.locator("pre.prompt")).to_contain_text("user: What's the capital city of France?")
+        expect(detail).to_contain_text("semantic (the cache held a request that means the same)")
+        expect(detail.locator("dt", has_text="similarity")).to_be_visible()
+        expect(page.locator("svg.similarity")).to_have_count(1)  # the directory's lookups were semantic
+        page.screenshot(path=str(ARTIFACTS / "standalone-detail.png"), full_page=True)
+
         # search by meaning, then inspect the nearest entry
         page.get_by_placeholder("text").fill("capital of France")
         page.get_by_role("button", name="Search").click()

@@ -14,14 +14,6 @@ from IPython.core.interactiveshell import InteractiveShell
 import pllm_notebook as pllm
 
 
-@pytest.fixture(scope="module")
-def shell() -> InteractiveShell:
-    ip = InteractiveShell.instance()
-    ip.run_line_magic("load_ext", "pllm_notebook")
-    ip.run_cell("import pllm_notebook as pllm")
-    return ip
-
-
 @pytest.fixture
 def fresh_dir(shell: InteractiveShell, tmp_path: Path) -> Path:
     """Point the shell's default orchestrator at an empty resume directory."""

@@ -60,8 +60,9 @@ def _author_directory(root: Path) -> Path:
                 provider="openai-chat",
                 model="gpt-4o-mini",
                 request={"messages": [{"role": "user", "content": f"about {text}"}], "api_key": SECRET},
-                response_text=text,
-                response={"source": "live", "cell": cell},
+                text=text,
+                source="live",
+                extras={"cell": cell},
             )
         )
     outputs = store.blobs.put(

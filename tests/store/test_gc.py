@@ -22,7 +22,14 @@ BIG = 2_000_000
 def _call(store: ResumeStore, call_id: str, resume_key: str, created: float) -> None:
     store.put_call(
         CallRecord(
-            call_id, resume_key, "a", "offline", "m", {"q": call_id}, f"answer {call_id}", created=created
+            f"answer {call_id}",
+            "m",
+            provider="offline",
+            call_id=call_id,
+            resume_key=resume_key,
+            agent="a",
+            request={"q": call_id},
+            created=created,
         )
     )
 

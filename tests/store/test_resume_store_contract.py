@@ -42,7 +42,7 @@ def call(call_id: str, resume_key: str | None, created: float, **extra) -> CallR
         provider="offline",
         model=extra.pop("model", "offline-small"),
         request={"messages": [{"role": "user", "content": f"question {call_id}"}]},
-        response_text=f"answer {call_id}",
+        text=f"answer {call_id}",
         created=created,
         **extra,
     )
