@@ -109,6 +109,25 @@ def test_a_bad_or_unreachable_url_is_named_by_both_commands(
     assert "hunter2secret" not in str(exited.value)
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["gc", "redis://127.0.0.1:1/0"],
+        ["repair", "rediss://h/0"],
+        ["import", "b.bundle", "--dir", "redis://h/0"],
+    ],
+)
+def test_commands_that_need_a_directory_refuse_a_store_url_by_name(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2
+    said = capsys.readouterr().err
+    assert f"{argv[0]} works on a resume directory, not on a shared store URL" in said
+    assert "pllm-notebook info URL" in said
+
+
 def test_the_dashboard_command_serves_a_redis_url(tmp_path: Path, redis_url: str) -> None:
     redis_url = database(redis_url, 2)
     run_kernel(tmp_path / "a", redis_url, "a")
