@@ -32,6 +32,10 @@ COMMANDS.update(
 )
 
 
+#: The commands that also read a shared Redis store given by its URL; the others need a resume directory.
+READS_STORE_URL = {"dashboard", "info"}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pllm-notebook", description="pllm_notebook command-line tools")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -44,7 +48,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command not in READS_STORE_URL:
+        from .store.selection import is_store_url
+
+        for name in ("directory", "dir"):
+            value = getattr(args, name, None)
+            if isinstance(value, str) and is_store_url(value):
+                parser.error(
+                    f"{args.command} works on a resume directory, not on a shared store URL ({value.split('://')[0]}://...); "
+                    "give the directory the notebook ran with (its pllm.duckdb), or use `pllm-notebook info URL` "
+                    "and `pllm-notebook dashboard URL` for a Redis store"
+                )
     module = importlib.import_module(args.command_module)
     return int(module.run(args) or 0)
 

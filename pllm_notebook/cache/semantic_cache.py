@@ -89,7 +89,6 @@ class SemanticCache(RecallmFront):
             embedder or FastEmbedEmbedder(self.config.embedding_model, self.config.embedding_model_path)
         )
         self.threshold = self.config.resolved_threshold(self.embedder.model_id)
-        self.event_directory = getattr(self.storage, "directory", "") or ""
         self._metrics = metrics_for(registry)
         self._mirror = CacheMirror()
         self._vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
@@ -105,7 +104,18 @@ class SemanticCache(RecallmFront):
                 metrics=self._metrics,
             )
         )
-        self._recorder = LookupRecorder(self._metrics, self.threshold, self.event_directory, self._budget)
+        directory = getattr(self.storage, "directory", "") or ""
+        self._recorder = LookupRecorder(self._metrics, self.threshold, directory, self._budget)
+
+    @property
+    def event_directory(self) -> str:
+        """The resume directory this cache's events are stamped with: its storage's, until an orchestrator
+        (or the dashboard) using it sets its own; the recorder's lookup events follow the change."""
+        return self._recorder.directory
+
+    @event_directory.setter
+    def event_directory(self, directory: str) -> None:
+        self._recorder.directory = directory
 
     def __repr__(self) -> str:
         return f"SemanticCache({self.storage!r}, threshold={self.threshold:.3f}, embedder={self.embedder.model_id!r})"

@@ -1,24 +1,27 @@
-"""Follow a resume directory that another process (a notebook kernel) is writing, for the standalone view.
+"""Follow a resume store that another process (a notebook kernel) is writing, for the standalone view.
 
-The standalone dashboard cannot hear the kernel's event bus, so it reads what the kernel commits. The
-first poll reads the whole activity log (and rebuilds from the call log and the memo entries what the log
-does not hold); from then on it reads what was added to the activity log, where every process using the directory records its events (memo hits and calls still in
-flight included), so it shows what the kernel's inline dashboard shows. A thread checks the directory's
-generation stamp (one ``stat``) a few times a second and reads only when it moved, through short
-flock-guarded connections, so the kernel is never locked out for long.
+The standalone dashboard cannot hear the kernel's event bus, so it reads what the kernel stores: a resume
+directory or a shared Redis store, through the resume store interface. The first poll reads the whole
+activity log (and rebuilds from the call log and the memo entries what the log does not hold); from then
+on it reads what was added to the activity log, where every process using the store records its events
+(memo hits and calls still in flight included), so it shows what the kernel's inline dashboard shows. A
+thread checks the store's change stamp (one ``stat`` of a directory, one round trip to Redis) a few times
+a second and reads only when it moved; a directory is read through short flock-guarded connections, so
+the kernel is never locked out for long.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from ..call_codec import savings
 from ..events import CacheLookup, Event, LLMCallFinished, LLMCallStarted, MemoMiss, MemoStored
-from ..store import CallRecord, MemoRecord, ResumeStore
+from ..store import CallRecord, MemoRecord, ResumeStore, ResumeStoreBase
 from .model import DashboardModel
 
 log = logging.getLogger("pllm_notebook")
@@ -69,15 +72,26 @@ def memo_events(memo: MemoRecord, directory: str) -> list[Event]:
 
 
 class DirectoryFollower:
-    """Feeds ``model`` with what other processes commit to ``directory``; call :meth:`start`."""
+    """Feeds ``model`` with what other processes store in ``source`` (a resume directory, or any resume
+    store, such as a shared Redis one); call :meth:`start`. Every event read is shown as the model's."""
 
     def __init__(
-        self, directory: str | os.PathLike[str], model: DashboardModel, interval_s: float = POLL_INTERVAL_S
+        self,
+        source: str | os.PathLike[str] | ResumeStoreBase,
+        model: DashboardModel,
+        interval_s: float = POLL_INTERVAL_S,
     ) -> None:
-        self.store = ResumeStore.open(directory)
+        if isinstance(source, ResumeStoreBase):
+            self.store = source
+        elif isinstance(source, (str, os.PathLike)):
+            self.store = ResumeStore.open(source)
+        else:
+            raise TypeError(
+                f"a follower reads a resume directory or a resume store, not {type(source).__name__}"
+            )
         self.model = model
         self.interval_s = interval_s
-        self._stamp: tuple[int, int, int] | None = None
+        self._stamp: Hashable | None = None
         self._activity_seq: int | None = None
         self._listeners: tuple[Callable[[], None], ...] = ()
         self._lock = threading.Lock()
@@ -96,8 +110,8 @@ class DirectoryFollower:
         return remove
 
     def poll(self) -> bool:
-        """Fold in what changed since the last poll; False (after one ``stat``) when nothing did."""
-        stamp = self.store.db.generation()
+        """Fold in what changed since the last poll; False (after one look at the change stamp) when nothing did."""
+        stamp = self.store.generation()
         if stamp == self._stamp:
             return False
         self._stamp = stamp
@@ -108,7 +122,7 @@ class DirectoryFollower:
             if logged:
                 self._activity_seq = logged[-1][0]
             events = [event for _, event in logged]
-        self.model.apply(events)
+        self.model.apply(self._as_model_events(events))
         for fn in self._listeners:
             try:
                 fn()
@@ -121,9 +135,7 @@ class DirectoryFollower:
         misses live only there), plus the calls and memo entries it does not hold (written before the
         log existed, or trimmed from it), rebuilt from their tables."""
         directory = self.model.directory
-        with self.store.db.locked():  # calls, memos and the log from one moment
-            calls, memos = self.store.calls(), self.store.memos()
-            logged = self.store.activity_since(0)
+        calls, memos, logged = self.store.history()  # from one moment
         self._activity_seq = logged[-1][0] if logged else 0
         events = [event for _, event in logged]
         logged_calls = {e.call_id for e in events if isinstance(e, (LLMCallStarted, LLMCallFinished))}
@@ -135,6 +147,14 @@ class DirectoryFollower:
         events.sort(key=lambda e: e.ts)
         return events
 
+    def _as_model_events(self, events: list[Event]) -> list[Event]:
+        """``events`` stamped with the model's directory: a shared store logs the events of every
+        directory using it, and the model keeps only its own."""
+        directory = self.model.directory
+        return [
+            e if e.directory == directory else dataclasses.replace(e, directory=directory) for e in events
+        ]
+
     def start(self) -> DirectoryFollower:
         """Poll now, then in a background thread until :meth:`close`."""
         self.poll()
@@ -143,11 +163,15 @@ class DirectoryFollower:
         return self
 
     def _run(self) -> None:
+        failing = False
         while not self._stop.wait(self.interval_s):
             try:
                 self.poll()
-            except Exception:  # a locked or busy directory must not stop the dashboard; try again later
-                log.exception("dashboard could not read %s", self.store.directory)
+                failing = False
+            except Exception:  # a locked directory or a Redis away must not stop the dashboard; try again
+                if not failing:
+                    log.exception("dashboard could not read %s; trying again", self.store.where)
+                failing = True
 
     def close(self) -> None:
         self._stop.set()

@@ -15,7 +15,7 @@ from typing import Any
 from ..call_record import CallRecord, Usage
 from ..errors import ConfigError
 from ..hashing import stable_hash
-from ..store import MemoRecord, ResumeStore
+from ..store import MemoRecord, ResumeStoreBase
 from .recording import MutationLog, decode_ops, encode_ops
 from .response import LLMResponse
 
@@ -26,7 +26,7 @@ def _checkpoint_key(agent: str) -> str:
     return stable_hash("checkpoint", agent)
 
 
-def save_to_store(store: ResumeStore, agent: str, items: list[Any]) -> None:
+def save_to_store(store: ResumeStoreBase, agent: str, items: list[Any]) -> None:
     """Keep the conversation ``items`` of ``agent`` in ``store`` (replacing the agent's last checkpoint)."""
     log = MutationLog(ops=[(agent, "_set_all", (items,))])
     store.put_memo(
@@ -41,7 +41,7 @@ def save_to_store(store: ResumeStore, agent: str, items: list[Any]) -> None:
     )
 
 
-def load_from_store(store: ResumeStore, agent: str) -> list[Any] | None:
+def load_from_store(store: ResumeStoreBase, agent: str) -> list[Any] | None:
     """The items of ``agent``'s last checkpoint in ``store``, or None if it never saved one."""
     record = store.memo(_checkpoint_key(agent))
     if record is None:

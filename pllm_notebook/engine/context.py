@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ..events import Event
 from ..providers import Provider
 from ..settings import Settings
-from ..store import ResumeStore
+from ..store import ResumeStoreBase
 from .userdata import UserData
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ class EngineContext:
 
     directory: Path
     settings: Settings
-    store: ResumeStore
+    store: ResumeStoreBase
     provider: Provider
     default_model: str
     cache: SemanticCache | None

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from ..errors import IntegrityError, StoreError
 from ..events import MemoHit, MemoMiss, MemoSkipped, MemoStored
-from ..store import MemoRecord, ResumeStore
+from ..store import MemoRecord, ResumeStoreBase
 from .block_source import block_identity
 from .context import EngineContext
 from .memo_core import RunWatch, lookup, machinery_folders, memo_key
@@ -50,7 +50,7 @@ ReplaySummary = tuple[list[Op], int, int, float, float]
 _summaries: dict[int, ReplaySummary] = {}
 
 
-def replay_summary(record: MemoRecord, store: ResumeStore) -> ReplaySummary:
+def replay_summary(record: MemoRecord, store: ResumeStoreBase) -> ReplaySummary:
     """Decoded ops of a memo and what replaying it saves (calls, tokens, cost, time), kept while the
     record lives."""
     cached = _summaries.get(id(record))

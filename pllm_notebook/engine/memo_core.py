@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..hashing import hash_prefix, stable_hash, stable_hash_after
-from ..store import MemoRecord, ResumeStore
+from ..store import MemoRecord, ResumeStoreBase
 from .context import EngineContext
 from .file_access import FileAccess, changed_file, file_stamp, stored_path, watch_files
 from .recording import MutationLog
@@ -78,7 +78,7 @@ def differences(new: dict[str, Any], old: dict[str, Any]) -> list[str]:
     return notes
 
 
-def miss_reason(store: ResumeStore, key: str, kind: str, label: str, inputs: dict[str, Any]) -> str:
+def miss_reason(store: ResumeStoreBase, key: str, kind: str, label: str, inputs: dict[str, Any]) -> str:
     """Why ``key`` is not stored: ``"new"`` if this block or cell never stored a run, else what differs
     from the stored run closest to it (fewest differing parts, then newest)."""
     if any(m.key == key for m in store.refused_memos):

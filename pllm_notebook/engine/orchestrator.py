@@ -16,7 +16,7 @@ from ..providers import get_provider
 from ..providers.batch import BatchProvider
 from ..redaction import default_redactor
 from ..settings import Settings
-from ..store import ResumeStore
+from ..store import ResumeStoreBase
 from ..store.selection import open_resume_store
 from .agent import Agent, settle
 from .asking import Asker
@@ -72,12 +72,8 @@ class Orchestrator:
                 "provider that has one (openai, openai-chat, anthropic, google, multi, offline)"
             )
         cache = _semantic_cache(settings)
-        self.store: ResumeStore = open_resume_store(self.directory, settings.cache_url)
+        self.store: ResumeStoreBase = open_resume_store(self.directory, settings.cache_url)
         if settings.max_bytes is not None:
-            if not hasattr(self.store, "keep_within"):
-                raise ConfigError(
-                    "max_bytes= budgets a resume directory; with cache_url= Redis holds the data"
-                )
             self.store.keep_within(int(settings.max_bytes))
         if cache is not None:
             cache.event_directory = str(self.directory)

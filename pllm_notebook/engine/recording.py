@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from ..call_record import CallRecord, Source
 from ..errors import IntegrityError
-from ..store import ResumeStore
+from ..store import ResumeStoreBase
 from .response import LLMResponse
 
 Op = tuple[str, str, tuple[Any, ...]]
@@ -76,14 +76,14 @@ def _structured(call: CallRecord, expected: Any) -> Any:
 
 
 def response_from_record(
-    store: ResumeStore, call_id: str, source: Source = "memo", structured_output: Any = None
+    store: ResumeStoreBase, call_id: str, source: Source = "memo", structured_output: Any = None
 ) -> LLMResponse:
     """Rebuild a stored call as an ``LLMResponse`` with no provider call, extras included (structured
     answer, tool calls, streamed pieces, cached input tokens)."""
     record = store.call(call_id)
     if record is None:
         raise IntegrityError(
-            f"memo refers to call {call_id}, which is not in {store.directory}; the entry cannot be replayed"
+            f"memo refers to call {call_id}, which is not in {store.where}; the entry cannot be replayed"
         )
     return LLMResponse(
         call_id,
@@ -91,7 +91,7 @@ def response_from_record(
     )
 
 
-def _encode_item(item: Any, store: ResumeStore) -> Any:
+def _encode_item(item: Any, store: ResumeStoreBase) -> Any:
     if isinstance(item, LLMResponse):
         return {"t": "r", "id": item.call_id}
     if isinstance(item, str):
@@ -105,7 +105,7 @@ def _encode_item(item: Any, store: ResumeStore) -> Any:
     return {"t": "p", "blob": store.blobs.put(pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL))}
 
 
-def _decode_item(data: Any, store: ResumeStore) -> Any:
+def _decode_item(data: Any, store: ResumeStoreBase) -> Any:
     kind = data["t"]
     if kind == "r":
         return response_from_record(store, data["id"])
@@ -122,7 +122,7 @@ def _decode_item(data: Any, store: ResumeStore) -> Any:
     raise IntegrityError(f"unknown item kind {kind!r} in a stored memo")
 
 
-def encode_ops(log: MutationLog, store: ResumeStore) -> list[dict[str, Any]]:
+def encode_ops(log: MutationLog, store: ResumeStoreBase) -> list[dict[str, Any]]:
     """A JSON-able form of ``log``."""
     return [
         {"state": name, "op": op, "args": [_encode_item(a, store) for a in args]}
@@ -130,7 +130,7 @@ def encode_ops(log: MutationLog, store: ResumeStore) -> list[dict[str, Any]]:
     ]
 
 
-def decode_ops(data: list[dict[str, Any]], store: ResumeStore) -> list[Op]:
+def decode_ops(data: list[dict[str, Any]], store: ResumeStoreBase) -> list[Op]:
     """The mutations stored by :func:`encode_ops`, with responses resolved from the call log."""
     return [(d["state"], d["op"], tuple(_decode_item(a, store) for a in d["args"])) for d in data]
 

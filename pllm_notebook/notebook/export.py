@@ -19,9 +19,12 @@ import shlex
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import BundleError, ConfigError, StoreError
+
+if TYPE_CHECKING:
+    from ..store import ResumeStoreBase
 
 __all__ = ["ExportSelection", "export_labels", "export_notebook", "notebook_cells", "resume_directory_of"]
 
@@ -169,20 +172,22 @@ def export_labels(
     all_sources: list[str] | None = None,
     since: float | None = None,
     run: dict[str, Any] | None = None,
+    store: ResumeStoreBase | None = None,
 ) -> dict[str, Any]:
     """Write the signed bundle of ``cells`` (``(id, source)``) stored in resume directory ``root``.
 
     ``all_sources`` are every code cell's source of the notebook (to find its latest run's log); ``run``
-    (a kernel that knows no notebook file) is that kernel's own run log, exported whole.
+    (a kernel that knows no notebook file) is that kernel's own run log, exported whole. ``store`` is the
+    store the results live in when it is not ``root``'s DuckDB file (a running orchestrator's shared Redis).
     """
     from ..store import ResumeStore
     from ..store.bundle import write_bundle
     from ..store.signing import author_name, load_or_create_author_key
 
-    if not (root / "pllm.duckdb").exists():
+    if store is None and not (root / "pllm.duckdb").exists():
         raise ConfigError(f"{root} holds no stored results (run the notebook first, or pass --dir)")
     key = load_or_create_author_key()  # before anything else: a missing 'cryptography' fails first
-    store = ResumeStore.open(root)
+    store = store or ResumeStore.open(root)
     store.flush()
     if run is not None:
         memos, calls = _from_run(store, run, None, since)
@@ -205,8 +210,10 @@ def export_notebook(
     *,
     directory: str | Path | None = None,
     selection: ExportSelection = ExportSelection(),
+    store: ResumeStoreBase | None = None,
 ) -> dict[str, Any]:
-    """Write the signed bundle of ``notebook``'s results to ``output``; returns what the file states."""
+    """Write the signed bundle of ``notebook``'s results to ``output``; returns what the file states
+    (``store``: as in :func:`export_labels`)."""
     notebook = Path(notebook).expanduser().resolve()
     cells = notebook_cells(notebook)
     root = Path(directory).expanduser().resolve() if directory else resume_directory_of(notebook, cells)
@@ -218,6 +225,7 @@ def export_notebook(
         notebook=notebook.name,
         all_sources=[source for _, source in cells],
         since=selection.since,
+        store=store,
     )
 
 

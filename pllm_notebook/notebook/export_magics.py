@@ -64,7 +64,11 @@ class ExportMagics(Magics):
             if notebook is not None:
                 cells = parse_cells(args.cells, notebook_cells(notebook)) if args.cells else None
                 stated = export_notebook(
-                    notebook, args.file, directory=orch.directory, selection=ExportSelection(cells, since)
+                    notebook,
+                    args.file,
+                    directory=orch.directory,
+                    selection=ExportSelection(cells, since),
+                    store=orch.store,
                 )
             else:
                 if args.cells:
@@ -76,6 +80,7 @@ class ExportMagics(Magics):
                     notebook="(this kernel's run)",
                     since=since,
                     run=self.session.run_log.record(),
+                    store=orch.store,
                 )
         except PllmError as exc:
             raise UsageError(str(exc)) from None

@@ -1,9 +1,10 @@
-"""Base layer: the resume directory's DuckDB file, its schema, blobs and the in-memory mirror."""
+"""Base layer: the resume store interface, the resume directory's DuckDB file, its schema and blobs."""
 
 from .blobs import BlobStore
 from .database import DB_FILENAME, Database
 from .migrations import SCHEMA_VERSION
 from .records import BatchEntry, CallRecord, MemoRecord
+from .resume_base import ResumeStoreBase
 from .resume_store import ResumeStore
 
 __all__ = [
@@ -14,5 +15,6 @@ __all__ = [
     "DB_FILENAME",
     "MemoRecord",
     "ResumeStore",
+    "ResumeStoreBase",
     "SCHEMA_VERSION",
 ]

@@ -51,6 +51,11 @@ class BlobStore:
         """Whether a blob is stored under ``digest`` (not checked against it: :meth:`get` does that)."""
         return self._path(digest).is_file()
 
+    def usage(self) -> tuple[int, int]:
+        """How many blobs are stored and their total size in bytes (temporary files left out)."""
+        files = [p for p in self.root.glob("*/*") if p.is_file() and not p.name.startswith(".tmp-")]
+        return len(files), sum(p.stat().st_size for p in files)
+
     def get(self, digest: str) -> bytes:
         """The bytes stored under ``digest``; raises if they are missing or do not match it."""
         path = self._path(digest)

@@ -1,4 +1,4 @@
-"""``pllm-notebook info DIR``: what a resume directory holds, without changing it."""
+"""``pllm-notebook info DIR`` (or ``info redis://...``): what a resume store holds, without changing it."""
 
 from __future__ import annotations
 
@@ -6,9 +6,19 @@ import argparse
 import sys
 from pathlib import Path
 
+from .resume_base import ResumeStoreBase, StoreSummary
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("directory", help="the resume directory (holding pllm.duckdb)")
+    from .selection import add_prefix_argument
+
+    parser.add_argument(
+        "directory",
+        metavar="DIR_OR_URL",
+        help="the resume directory (holding pllm.duckdb), or the Redis URL of a shared store "
+        "(redis://host:port/db, as given to cache_url=)",
+    )
+    add_prefix_argument(parser)
 
 
 def _size(n: float) -> str:
@@ -20,11 +30,13 @@ def _size(n: float) -> str:
 
 
 def describe(directory: Path) -> list[str]:
-    """Lines describing the directory: files, schema, calls, memo entries, blobs, integrity key."""
+    """Lines describing a resume directory: files, schema, calls, memo entries, blobs, integrity key."""
     from . import gc
+    from .blobs import BlobStore
     from .database import DB_FILENAME, Database
     from .integrity import key_directory
     from .migrations import current_version
+    from .resume_store import read_summary
 
     path = directory / DB_FILENAME
     lines = [f"resume directory {directory}"]
@@ -37,47 +49,17 @@ def describe(directory: Path) -> list[str]:
     )
     with db.connect() as con:
         version = current_version(con)
-        calls, tokens_in, tokens_out, cost, first, last = con.execute(
-            "SELECT count(*), coalesce(sum(input_tokens), 0), coalesce(sum(output_tokens), 0), "
-            "coalesce(sum(cost_usd), 0), min(created), max(created) FROM calls"
-        ).fetchall()[0]
-        memos, unsigned = con.execute("SELECT count(*), count(*) FILTER (mac IS NULL) FROM memos").fetchall()[
-            0
-        ]
-        by_kind = con.execute("SELECT kind, count(*) FROM memos GROUP BY kind ORDER BY kind").fetchall()
-        imported = con.execute(
-            "SELECT split_part(mac, ':', 2), count(*) FROM memos WHERE mac LIKE 'v2:%' GROUP BY 1 ORDER BY 2 DESC"
-        ).fetchall()
-        models = con.execute(
-            "SELECT model, count(*) FROM calls GROUP BY model ORDER BY count(*) DESC LIMIT 5"
-        ).fetchall()
         namespaces = con.execute(
             "SELECT namespace, count(*) FROM cache_entries GROUP BY namespace ORDER BY count(*) DESC"
         ).fetchall()
     lines.append(f"  schema     version {version}")
-    lines.append(f"  calls      {calls} ({tokens_in} input + {tokens_out} output tokens, ${cost:.4f})")
-    if models:
-        lines.append("  models     " + ", ".join(f"{m} ({n})" for m, n in models))
-    if first is not None:
-        import datetime as dt
-
-        span = [dt.datetime.fromtimestamp(t).isoformat(" ", "seconds") for t in (first, last)]
-        lines.append(f"  first/last call  {span[0]} / {span[1]}")
-    kinds = ", ".join(f"{n} {k}" for k, n in by_kind)
-    lines.append(
-        f"  memos      {memos}"
-        + (f" ({kinds})" if kinds else "")
-        + (f", {unsigned} unsigned" if unsigned else "")
-    )
-    if imported:
-        lines.append("  imported   " + ", ".join(f"{n} from signer {signer}" for signer, n in imported))
+    lines += summary_lines(read_summary(db))
     cached = sum(n for _, n in namespaces)
     lines.append(
         f"  cache      {cached} entries"
         + (": " + ", ".join(f"{ns} ({n})" for ns, n in namespaces) if namespaces else "")
     )
-    blobs = [p for p in (directory / "blobs").rglob("*") if p.is_file() and not p.name.startswith(".tmp-")]
-    lines.append(f"  blobs      {len(blobs)} ({_size(sum(p.stat().st_size for p in blobs))})")
+    lines.append(_blob_line(BlobStore(directory / "blobs").usage()))
     id_file = directory / "directory_id"
     if id_file.exists():
         key = key_directory() / f"{id_file.read_text().strip()}.key"
@@ -96,16 +78,72 @@ def describe(directory: Path) -> list[str]:
     return lines
 
 
-def run(args: argparse.Namespace) -> int:
-    from ..errors import StoreError
+def summary_lines(summary: StoreSummary) -> list[str]:
+    """The calls and memo entries lines of :func:`describe`, for any store."""
+    lines = [
+        f"  calls      {summary.calls} ({summary.input_tokens} input + {summary.output_tokens} output tokens, "
+        f"${summary.cost_usd:.4f})"
+    ]
+    if summary.models:
+        lines.append("  models     " + ", ".join(f"{m} ({n})" for m, n in summary.models))
+    if summary.first_call is not None and summary.last_call is not None:
+        import datetime as dt
 
-    directory = Path(args.directory).expanduser().resolve()
-    if not directory.is_dir():
-        print(f"{directory} is not a directory", file=sys.stderr)
-        return 2
+        span = [
+            dt.datetime.fromtimestamp(t).isoformat(" ", "seconds")
+            for t in (summary.first_call, summary.last_call)
+        ]
+        lines.append(f"  first/last call  {span[0]} / {span[1]}")
+    kinds = ", ".join(f"{n} {k}" for k, n in summary.memos_by_kind.items())
+    lines.append(
+        f"  memos      {summary.memos}"
+        + (f" ({kinds})" if kinds else "")
+        + (f", {summary.unsigned} unsigned" if summary.unsigned else "")
+    )
+    if summary.imported:
+        lines.append(
+            "  imported   " + ", ".join(f"{n} from signer {signer}" for signer, n in summary.imported)
+        )
+    return lines
+
+
+def _blob_line(usage: tuple[int, int]) -> str:
+    count, size = usage
+    return f"  blobs      {count} ({_size(size)})"
+
+
+def describe_store(store: ResumeStoreBase) -> list[str]:
+    """Lines describing a shared store: calls, memo entries, refused entries, blobs, the activity log."""
+    summary = store.summary()
+    lines = [f"shared store {store.where}", *summary_lines(summary)]
+    if summary.refused:
+        lines.append(
+            f"  refused    {summary.refused} fail their integrity check on this machine and are never replayed "
+            "(their writers sign with another key: give every machine the same PLLM_INTEGRITY_KEY)"
+        )
+    lines.append(_blob_line(store.blobs.usage()))
+    lines.append(f"  activity   {len(store.activity_since(0))} events logged")
+    return lines
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..errors import ConfigError, StoreError
+    from .selection import is_store_url, open_store_url
+
     try:
-        print("\n".join(describe(directory)))
+        if is_store_url(args.directory):
+            lines = describe_store(open_store_url(args.directory, args.prefix))
+        else:
+            directory = Path(args.directory).expanduser().resolve()
+            if not directory.is_dir():
+                print(f"{directory} is not a directory (nor a redis:// URL)", file=sys.stderr)
+                return 2
+            lines = describe(directory)
+    except ConfigError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
     except StoreError as exc:
         print(str(exc), file=sys.stderr)
         return 1
+    print("\n".join(lines))
     return 0

@@ -16,7 +16,7 @@ import re
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 TABLES = ("calls", "memos", "cache_entries", "activity", "deletions")
 _CHUNK_ROWS = 2048
@@ -142,8 +142,9 @@ def _write_new_file(target: Path, found: dict[str, tuple[list[str], list[tuple]]
     return written
 
 
-def repair_directory(directory: Path, *, force: bool = False, out=sys.stdout) -> int:
+def repair_directory(directory: Path, *, force: bool = False, out: TextIO | None = None) -> int:
     """Rebuild ``directory``'s database from what can be read; returns a process exit code."""
+    out = sys.stdout if out is None else out  # looked up now: a test or a notebook may have replaced it
     import duckdb
 
     from ..errors import SchemaTooNewError, StoreError
@@ -200,8 +201,9 @@ def repair_directory(directory: Path, *, force: bool = False, out=sys.stdout) ->
     return 0
 
 
-def trust_directory(directory: Path, out=sys.stdout) -> int:
+def trust_directory(directory: Path, out: TextIO | None = None) -> int:
     """Re-sign every memo entry of ``directory`` that fails its check with this machine's key."""
+    out = sys.stdout if out is None else out
     from .records import MemoRecord
     from .resume_store import ResumeStore
 

@@ -1,4 +1,4 @@
-"""The resume store: an in-memory mirror of a resume directory, and a background writer for it.
+"""The resume store of a resume directory: its DuckDB file, mirrored in memory, and a background writer.
 
 Reads never touch DuckDB: every call and memo row is mirrored in memory when the store opens and kept in
 step with other processes through the directory's generation stamp and the rows' sequence numbers. Writes
@@ -23,12 +23,13 @@ from typing import Any
 
 from ..call_codec import ROW_FIELDS, call_from_columns, call_to_row
 from ..errors import StoreError
-from ..events import Event, MemoHit, bus, event_from_record
-from ..redaction import redact
+from ..events import Event, MemoHit, bus
+from .activity import ACTIVITY_GATHER_S, ACTIVITY_KEEP, activity_json, logged_events
 from .blobs import BlobStore
 from .database import NO_GENERATION, Database
 from .integrity import MemoSigner, signer_of_mac
 from .records import BatchEntry, CallRecord, MemoRecord
+from .resume_base import History, ResumeStoreBase, StoreSummary
 
 log = logging.getLogger("pllm_notebook")
 
@@ -36,11 +37,6 @@ _CALL_COLUMNS = ", ".join(ROW_FIELDS)
 _MEMO_COLUMNS = "key, kind, label, agent, inputs, payload, duration_s, created, mac"
 
 WriteOp = Callable[[Any], None]
-
-ACTIVITY_KEEP = 20_000
-"""How many of the newest events the activity log keeps."""
-ACTIVITY_GATHER_S = 0.2
-"""How long the writer lets logged events gather before committing them (a write that waits goes at once)."""
 
 
 @dataclass
@@ -65,8 +61,43 @@ def _memo_from_row(row: tuple) -> MemoRecord:
     )
 
 
-class ResumeStore:
+def read_summary(db: Database) -> StoreSummary:
+    """The totals of a directory's calls and memo rows, read without opening its store (nothing made)."""
+    with db.connect() as con:
+        calls, tokens_in, tokens_out, cost, first, last = con.execute(
+            "SELECT count(*), coalesce(sum(input_tokens), 0), coalesce(sum(output_tokens), 0), "
+            "coalesce(sum(cost_usd), 0), min(created), max(created) FROM calls"
+        ).fetchall()[0]
+        memos, unsigned = con.execute("SELECT count(*), count(*) FILTER (mac IS NULL) FROM memos").fetchall()[
+            0
+        ]
+        by_kind = con.execute("SELECT kind, count(*) FROM memos GROUP BY kind ORDER BY kind").fetchall()
+        imported = con.execute(
+            "SELECT split_part(mac, ':', 2), count(*) FROM memos WHERE mac LIKE 'v2:%' GROUP BY 1 ORDER BY 2 DESC"
+        ).fetchall()
+        models = con.execute(
+            "SELECT model, count(*) FROM calls GROUP BY model ORDER BY count(*) DESC LIMIT 5"
+        ).fetchall()
+    return StoreSummary(
+        calls=int(calls),
+        input_tokens=int(tokens_in),
+        output_tokens=int(tokens_out),
+        cost_usd=float(cost),
+        first_call=first,
+        last_call=last,
+        models=[(m, int(n)) for m, n in models],
+        memos=int(memos),
+        memos_by_kind={k: int(n) for k, n in by_kind},
+        unsigned=int(unsigned),
+        imported=[(signer, int(n)) for signer, n in imported],
+    )
+
+
+class ResumeStore(ResumeStoreBase):
     """Calls and memo entries of one resume directory; one instance per directory per process."""
+
+    directory: Path
+    blobs: BlobStore
 
     _instances: dict[Path, ResumeStore] = {}
     _instances_lock = threading.Lock()
@@ -83,16 +114,10 @@ class ResumeStore:
             return store
 
     def __init__(self, directory: Path) -> None:
-        self.directory = directory
-        self._directory_text = str(directory)
         self.db = Database(directory)
+        super().__init__(directory, str(directory), MemoSigner.for_directory(directory))
+        self._directory_text = str(directory)
         self.blobs = BlobStore(directory / "blobs")
-        self._calls: dict[str, CallRecord] = {}
-        self._by_resume_key: dict[str, str] = {}
-        self._memos: dict[str, MemoRecord] = {}
-        self.signer = MemoSigner.for_directory(directory)
-        self._refused: dict[str, MemoRecord] = {}
-        self._refusals_reported: set[str] = set()
         self._last_seq = 0
         self._generation: tuple[int, int, int] | None = None
         self._sync_lock = threading.Lock()
@@ -113,6 +138,10 @@ class ResumeStore:
         bus.subscribe(self._log_activity)
 
     # -- reading ---------------------------------------------------------------------------------
+
+    def generation(self) -> tuple[int, int, int]:
+        """The directory's change stamp (one ``stat``): it moves with every commit of any process."""
+        return self.db.generation()
 
     def sync(self, force: bool = False) -> bool:
         """Pull rows other processes committed since the last sync; cheap when nothing changed."""
@@ -147,7 +176,7 @@ class ResumeStore:
                 elif what == "memo":
                     self._remember_memo(_memo_from_row(row))
                 elif row[0] == "memos":
-                    self._memos.pop(row[1], None)
+                    self._forget_memo(row[1])
                 elif row[0] == "calls":
                     self._forget_call(row[1])
                 self._last_seq = max(self._last_seq, seq)
@@ -157,80 +186,15 @@ class ResumeStore:
     def _forget_everything(self) -> None:
         """The directory was emptied (``rm -rf .pllm``): drop the mirror and start over with a new key."""
         log.info("pllm_notebook: %s was emptied; starting a new resume directory there", self.directory)
-        self._calls.clear()
-        self._by_resume_key.clear()
-        self._memos.clear()
-        self._refused.clear()
+        super()._forget_everything()
         self._last_seq = 0
         self.directory.mkdir(parents=True, exist_ok=True)
         self.signer = MemoSigner.for_directory(self.directory)
 
-    def _remember_memo(self, memo: MemoRecord) -> None:
-        """Mirror a memo row if its integrity check passes; otherwise keep it aside as refused."""
-        if self.signer.verify(memo):
-            self._memos[memo.key] = memo
-            self._refused.pop(memo.key, None)
-        else:
-            self._memos.pop(memo.key, None)
-            self._refused[memo.key] = memo
-            self._refusals_reported.discard(memo.key)
-
-    def _remember_call(self, record: CallRecord) -> None:
-        self._calls[record.call_id] = record
-        if record.resume_key:
-            self._by_resume_key[record.resume_key] = record.call_id
-
-    def _forget_call(self, call_id: str) -> None:
-        record = self._calls.pop(call_id, None)
-        if record and record.resume_key and self._by_resume_key.get(record.resume_key) == call_id:
-            del self._by_resume_key[record.resume_key]
-
-    def call(self, call_id: str) -> CallRecord | None:
-        """The call with this id, looking at other processes' writes if it is not known yet."""
-        record = self._calls.get(call_id)
-        if record is None and self.sync():
-            record = self._calls.get(call_id)
-        return record
-
-    def call_for_resume_key(self, resume_key: str) -> CallRecord | None:
-        """The stored call a resumable ``ask_llm`` made under this key, if any."""
-        self.sync()
-        call_id = self._by_resume_key.get(resume_key)
-        return self._calls.get(call_id) if call_id else None
-
-    def memo(self, key: str) -> MemoRecord | None:
-        """The memo entry stored under ``key``, if any; an entry that fails its integrity check is refused."""
-        self.sync()
-        record = self._memos.get(key)
-        if record is None:
-            refused = self._refused.get(key)
-            if refused is not None and key not in self._refusals_reported:
-                self._refusals_reported.add(key)
-                log.warning("%s", self.signer.refusal_message(refused))
-        return record
-
-    @property
-    def refused_memos(self) -> list[MemoRecord]:
-        """Memo rows that failed their integrity check and are never replayed."""
-        return list(self._refused.values())
-
-    def latest_memo(self, label: str, kind: str) -> MemoRecord | None:
-        """The newest memo of this label, so a miss can say what changed since it."""
-        best = None
-        for memo in self._memos.values():
-            if memo.label == label and memo.kind == kind and (best is None or memo.created > best.created):
-                best = memo
-        return best
-
-    def calls(self) -> list[CallRecord]:
-        """Every call this store knows, oldest first."""
-        self.sync()
-        return sorted(self._calls.values(), key=lambda c: c.created)
-
-    def memos(self) -> list[MemoRecord]:
-        """Every memo entry this store knows, oldest first."""
-        self.sync()
-        return sorted(self._memos.values(), key=lambda m: m.created)
+    def history(self) -> History:
+        """Calls, memo entries and the activity log, read under the directory lock (one moment)."""
+        with self.db.locked():
+            return History(self.calls(), self.memos(), self.activity_since(0))
 
     # -- writing ---------------------------------------------------------------------------------
 
@@ -319,7 +283,7 @@ class ResumeStore:
 
     def delete_memo(self, key: str) -> None:
         """Remove a memo entry, here and for every other process."""
-        self._memos.pop(key, None)
+        self._forget_memo(key)
 
         def op(con: Any) -> None:
             con.execute("DELETE FROM memos WHERE key = ?", [key])
@@ -399,17 +363,11 @@ class ResumeStore:
                 [ACTIVITY_KEEP],
             )
 
-    def activity_high_water(self) -> int:
-        """The sequence number of the newest logged event (0 if none)."""
-        with self.db.connect() as con:
-            return int(con.execute("SELECT coalesce(max(seq), 0) FROM activity").fetchall()[0][0])
-
     def activity_since(self, seq: int) -> list[tuple[int, Event]]:
         """Events any process logged here after ``seq``, oldest first, with their sequence numbers."""
         with self.db.connect() as con:
             rows = con.execute("SELECT seq, event FROM activity WHERE seq > ? ORDER BY seq", [seq]).fetchall()
-        found = [(int(n), event_from_record(json.loads(data))) for n, data in rows]
-        return [(n, event) for n, event in found if event is not None]
+        return logged_events(rows)
 
     def _submit(self, op: WriteOp, *, wait: bool) -> None:
         pending = _Pending(op, threading.Event())
@@ -507,7 +465,7 @@ def _activity_rows(events: Sequence[Event]) -> tuple[list[float], list[str], lis
     return (
         [e.ts for e in events],
         [e.kind for e in events],
-        [redact(json.dumps(e.to_record(), default=str)) for e in events],
+        [activity_json(e) for e in events],
     )
 
 

@@ -355,3 +355,13 @@ def test_many_threads_share_one_cache(embedder):
     with ThreadPoolExecutor(max_workers=6) as pool:
         list(pool.map(lambda p: cached(model="m", messages=user(p), cache_context={}), prompts * 2))
     assert cache.stats().exact_hits >= 10 + stats.exact_hits
+
+
+def test_lookup_events_carry_the_directory_an_orchestrator_sets(cache, events):
+    cache.event_directory = "/work/project/.pllm"  # what resume_directory() does with a cache it is given
+    cached = cache.wrap(FakeLLM())
+    cached(model="m", messages=user(Q), cache_context={})
+    cached(model="m", messages=user(PARAPHRASE), cache_context={})
+    lookups = [e for e in events if isinstance(e, CacheLookup)]
+    assert [e.outcome for e in lookups] == ["miss", "semantic"]
+    assert {e.directory for e in lookups} == {"/work/project/.pllm"}

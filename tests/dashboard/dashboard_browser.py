@@ -56,3 +56,16 @@ def stop_process(proc: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=15)
+
+
+def logged_invalidations(store, timeout: float = 30.0) -> list:
+    """The cache invalidations a resume store's activity log holds, once there is one (or ``timeout``
+    ran out): the dashboard server's store writes its log in batches."""
+    from pllm_notebook.events import CacheInvalidated
+
+    deadline = time.monotonic() + timeout
+    while True:
+        found = [e for _, e in store.activity_since(0) if isinstance(e, CacheInvalidated)]
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.25)

@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from dashboard_browser import ARTIFACTS, free_port, stop_process, wait_for_http
+from dashboard_browser import ARTIFACTS, free_port, logged_invalidations, stop_process, wait_for_http
 
 import pllm_notebook as pllm
 from pllm_notebook.events import CacheInvalidated
@@ -114,13 +114,7 @@ def http_status(url: str, headers: dict[str, str]) -> int:
 
 def invalidations(directory: Path, timeout: float = 30.0) -> list[CacheInvalidated]:
     """The invalidations the activity log holds, once there is one (the server's writer commits in batches)."""
-    store = ResumeStore.open(directory)
-    deadline = time.monotonic() + timeout
-    while True:
-        found = [e for _, e in store.activity_since(0) if isinstance(e, CacheInvalidated)]
-        if found or time.monotonic() > deadline:
-            return found
-        time.sleep(0.25)
+    return logged_invalidations(ResumeStore.open(directory), timeout)
 
 
 def test_standalone_dashboard_follows_the_directory_and_invalidates_a_namespace(

@@ -32,3 +32,18 @@ def test_pllm_export_writes_what_this_kernels_cells_used(tmp_path, as_home, caps
     assert sorted(c.request["messages"][-1]["content"] for c in bundle.calls) == ["hi", "plain question"]
     with pytest.raises(UsageError, match="missing.ipynb does not exist"):
         ip.run_line_magic("pllm_export", f"{tmp_path / 'n.pllm'} --notebook {tmp_path / 'missing.ipynb'}")
+
+
+def test_pllm_export_reads_a_shared_redis_store(tmp_path, as_home, capsys, redis_url):
+    as_home("author")
+    ip = InteractiveShell.instance()
+    ip.run_line_magic("load_ext", "pllm_notebook")
+    ip.run_line_magic("pllm_config", f"dir={tmp_path / '.pllm'} provider=offline cache_url={redis_url}")
+    _cell(
+        ip, "%%memoize\nimport pllm_notebook as pllm\nr = pllm.agent('w').get_msg_state().ask_llm('shared')"
+    )
+    capsys.readouterr()
+    ip.run_line_magic("pllm_export", str(tmp_path / "r.pllm"))
+    assert "1 memo entries, 1 calls" in capsys.readouterr().out
+    bundle = open_bundle(tmp_path / "r.pllm")
+    assert [c.request["messages"][-1]["content"] for c in bundle.calls] == ["shared"]
