@@ -17,8 +17,14 @@ STAMP := $(VENV)/.installed
 RECALLM_SDIST := $(VENV)/recallm-0.2.0.tar.gz
 export PLLM_RECALLM_SDIST := $(abspath $(RECALLM_SDIST))
 
+# The whole suite runs on PYTEST_WORKERS processes (pytest-xdist), a test file per worker at a time, so a
+# module's kernels and servers stay in one process; most tests wait on kernels, browsers and servers, so
+# two workers use two cores. PYTEST_ARGS=... runs serially (prints of -s reach the terminal) unless
+# PYTEST_WORKERS is given too.
+PYTEST_WORKERS ?= $(if $(PYTEST_ARGS),0,2)
+PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadfile
 # the whole-suite run also runs the store and the kill -9 test with the portable (Windows) lock
-PORTABLE_LOCK_RUN := PLLM_LOCK=portable $(BIN)/python -m pytest -q -p no:cacheprovider tests/store tests/reliability/test_kill9.py
+PORTABLE_LOCK_RUN := PLLM_LOCK=portable $(PYTEST) tests/store tests/reliability/test_kill9.py
 
 .PHONY: demo test lint bench env clean
 
@@ -40,7 +46,7 @@ test: $(STAMP) $(RECALLM_SDIST)
 	$(BIN)/ruff check pllm_notebook tests benchmarks notebooks
 	$(BIN)/ruff format --check pllm_notebook tests benchmarks notebooks
 	node --test js/
-	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_ARGS)
 	$(if $(PYTEST_ARGS),,$(PORTABLE_LOCK_RUN))
 
 lint: $(STAMP)

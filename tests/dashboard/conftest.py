@@ -1,4 +1,4 @@
-"""Fixtures of the dashboard tests: a headless Debian chromium driven by Playwright."""
+"""Fixtures of the dashboard tests: a headless Debian chromium driven by Playwright, one Jupyter server."""
 
 from __future__ import annotations
 
@@ -7,7 +7,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dashboard_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from dashboard_browser import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    free_port,
+    stop_process,
+    wait_for_http,
+)
 
 
 @pytest.fixture
@@ -39,3 +46,21 @@ def browser_page(tmp_path: Path) -> Iterator:
             yield page
         finally:
             context.close()
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Path]]:
+    """One Jupyter server for the session's browser tests, JupyterLab and Notebook 7 pages alike
+    (starting one takes a while); yields its port and root. Each test works in a folder of its own."""
+    from test_jupyterlab_browser import start_jupyterlab
+
+    root = tmp_path_factory.mktemp("lab")
+    port = free_port()
+    log_path = root.parent / "jupyterlab.log"
+    with log_path.open("w") as log:
+        server = start_jupyterlab(root, port, log)
+        try:
+            wait_for_http(f"http://127.0.0.1:{port}/api/status", server, timeout=180)
+            yield port, root
+        finally:
+            stop_process(server)

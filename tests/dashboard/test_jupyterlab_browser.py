@@ -8,11 +8,10 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dashboard_browser import ARTIFACTS, free_port, stop_process, wait_for_http
+from dashboard_browser import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -105,21 +104,6 @@ def start_jupyterlab(root: Path, port: int, log) -> subprocess.Popen:
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-
-
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Path]]:
-    """One JupyterLab for the module's tests (starting one takes a while); yields its port and root."""
-    root = tmp_path_factory.mktemp("lab")
-    port = free_port()
-    log_path = root.parent / "jupyterlab.log"
-    with log_path.open("w") as log:
-        server = start_jupyterlab(root, port, log)
-        try:
-            wait_for_http(f"http://127.0.0.1:{port}/api/status", server, timeout=180)
-            yield port, root
-        finally:
-            stop_process(server)
 
 
 def own_folder(root: Path, name: str) -> Path:
@@ -267,6 +251,17 @@ def changes(values: list[str]) -> int:
     return sum(a != b for a, b in zip(values, values[1:], strict=False))
 
 
+def check_live_while_running(page, dashboard, what: str, shot: str) -> None:
+    """While the 8-call cell (cell 1) runs, the dashboard (in cell 0) moves: its live-call count changes
+    at least 4 times and at least 4 calls are seen in flight; all 8 are counted at the end."""
+    from playwright.sync_api import expect
+
+    counts, in_flight = watch_while_running(page, 0, 1, shot)
+    assert changes(counts) >= 4, f"the dashboard did not move during {what}: {counts}"
+    assert len(in_flight) >= 4, f"calls seen in flight during {what}: {sorted(in_flight)}"
+    expect(dashboard.locator('[data-metric="live_calls"]')).to_have_text("8", timeout=30_000)
+
+
 def test_inline_dashboard_is_live_during_run_all_and_after_a_reload(
     lab: tuple[int, Path], browser_page
 ) -> None:
@@ -278,18 +273,12 @@ def test_inline_dashboard_is_live_during_run_all_and_after_a_reload(
     dashboard = cells.nth(0)
 
     run_all_from_the_menu(page)
-    counts, in_flight = watch_while_running(page, 0, 1, "jupyterlab-run-all.png")
-    assert changes(counts) >= 4, f"the dashboard did not move during Run All: {counts}"
-    assert len(in_flight) >= 4, f"calls seen in flight during Run All: {sorted(in_flight)}"
-    expect(dashboard.locator('[data-metric="live_calls"]')).to_have_text("8", timeout=30_000)
+    check_live_while_running(page, dashboard, "Run All", "jupyterlab-run-all.png")
 
     page.locator("[data-command='notebook:restart-run-all']").click()
     page.screenshot(path=str(ARTIFACTS / "jupyterlab-restart-dialog.png"))
     page.locator(".jp-Dialog .jp-mod-accept").click()
-    counts, in_flight = watch_while_running(page, 0, 1, "jupyterlab-restart-run-all.png")
-    assert changes(counts) >= 4, f"the dashboard did not move during Restart & Run All: {counts}"
-    assert len(in_flight) >= 4, f"calls seen in flight during Restart & Run All: {sorted(in_flight)}"
-    expect(dashboard.locator('[data-metric="live_calls"]')).to_have_text("8", timeout=30_000)
+    check_live_while_running(page, dashboard, "Restart & Run All", "jupyterlab-restart-run-all.png")
     expect(dashboard.locator('tr[data-kind="done"]')).to_have_count(8)
 
     # a reloaded page, the kernel alive: %pllm_dashboard again shows the session's figures and moves

@@ -88,6 +88,10 @@ def test_a_failed_request_raises_on_reading_and_the_others_are_kept(resume_dir, 
 
 
 RUN_AND_WAIT = """
+import signal
+# Ctrl-C stops a script from a terminal; a test runner started in the background (SIGINT ignored, and
+# inherited so by its xdist workers and their children) must not make this one deaf to it
+signal.signal(signal.SIGINT, signal.default_int_handler)
 import pllm_notebook as pllm
 with pllm.resume_directory({dir!r}, provider={protocol!r}, base_url={url!r}, strategy="batch",
                            batch_poll_s=0.02, retry_delay=0.01) as orch:

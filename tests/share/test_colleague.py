@@ -70,12 +70,22 @@ def _nbconvert(path: Path, env: dict[str, str]) -> dict[str, list[dict]]:
 
 
 def _outputs(path: Path) -> dict[str, list[dict]]:
+    """Outputs by cell id as a reader sees them: execution counts aside, and consecutive outputs of one
+    stream joined (how a kernel chunks printed text into messages depends on timing; a page shows it
+    as one text)."""
     nb = json.loads(path.read_text())
     found = {}
     for cell in nb["cells"]:
-        found[cell["id"]] = [
-            {k: v for k, v in o.items() if k != "execution_count"} for o in cell.get("outputs", [])
-        ]
+        outs: list[dict] = []
+        for output in cell.get("outputs", []):
+            o = {k: v for k, v in output.items() if k != "execution_count"}
+            if o["output_type"] == "stream":
+                o["text"] = "".join(o["text"]) if isinstance(o["text"], list) else o["text"]
+                if outs and outs[-1]["output_type"] == "stream" and outs[-1]["name"] == o["name"]:
+                    outs[-1]["text"] += o["text"]
+                    continue
+            outs.append(o)
+        found[cell["id"]] = outs
     return found
 
 
