@@ -18,6 +18,7 @@ a 300 MB array and a 1M-row frame at most 50% of its first run. Figures are prin
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import statistics
@@ -347,6 +348,9 @@ def main() -> int:
             return 2
         baseline = baseline_env(ref)
     sections = args.only or [s for s in SECTIONS if not (args.skip_quickstart and s == "quickstart")]
+    # pip compiled the baseline's copy when it installed it; compile this tree too, so neither side pays
+    # for compiling its sources on import (PYTHONDONTWRITEBYTECODE would otherwise make that every run)
+    compileall.compile_dir(REPO / "pllm_notebook", quiet=1)
     print(f"pllm_notebook notebook benchmarks ({os.cpu_count()} cores)")
     for section in sections:
         version, ours = run_section(sys.executable, section, args.repeats, args.notebooks)
