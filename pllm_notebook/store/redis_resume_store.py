@@ -415,8 +415,7 @@ class RedisResumeStore(ResumeStoreBase):
         self.signer.sign(record)
         with self._write_lock:
             self._write([("memos", record.key, _record_json(record))])
-        self._memos[record.key] = record
-        self._refused.pop(record.key, None)
+        self._remember_written_memo(record)
 
     def delete_memo(self, key: str) -> None:
         """Remove a memo entry, here and for every other process."""

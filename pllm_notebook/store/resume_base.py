@@ -137,6 +137,11 @@ class ResumeStoreBase(ABC):
             self._refused[memo.key] = memo
             self._refusals_reported.discard(memo.key)
 
+    def _remember_written_memo(self, memo: MemoRecord) -> None:
+        """Mirror a memo entry this store has just signed and written (no refusal stands for its key)."""
+        self._memos[memo.key] = memo
+        self._refused.pop(memo.key, None)
+
     def _forget_memo(self, key: str) -> None:
         self._memos.pop(key, None)
         self._refused.pop(key, None)

@@ -244,8 +244,7 @@ class ResumeStore(ResumeStoreBase):
             )
 
         self._submit(op, wait=wait)
-        self._memos[record.key] = record
-        self._refused.pop(record.key, None)
+        self._remember_written_memo(record)
         if self.max_bytes is not None:
             self.keep_within(self.max_bytes)
 
