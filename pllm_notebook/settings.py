@@ -264,9 +264,7 @@ class Settings:
         An argument of ``None`` for a setting that has a ``PLLM_*`` variable counts as not given.
         """
         known = {f.name: f for f in dataclasses.fields(cls)}
-        unknown = sorted(set(arguments) - set(known))
-        if unknown:
-            raise ConfigError(f"unknown setting {unknown[0]!r}; the settings are {', '.join(sorted(known))}")
+        _check_names(arguments, known)
         values = dict(arguments)
         dotenv = _dotenv()
         for name, spec in known.items():
@@ -279,16 +277,20 @@ class Settings:
 
     def replace(self, **changes: Any) -> Settings:
         """These settings with ``changes`` (checked as :meth:`load` checks them)."""
-        known = {f.name for f in dataclasses.fields(self)}
-        unknown = sorted(set(changes) - known)
-        if unknown:
-            raise ConfigError(f"unknown setting {unknown[0]!r}; the settings are {', '.join(sorted(known))}")
+        _check_names(changes, {f.name for f in dataclasses.fields(self)})
         return dataclasses.replace(self, **changes)
 
     def shown(self, *scopes: str) -> dict[str, Any]:
         """The values of the settings of ``scopes`` (default: a run's and the notebook's), for display."""
         wanted = scopes or (RUN, NOTEBOOK)
         return {f.name: getattr(self, f.name) for f in setting_fields(*wanted)}
+
+
+def _check_names(given: Iterable[str], known: Iterable[str]) -> None:
+    """A ``ConfigError`` naming the first of ``given`` that is not a setting, and the settings there are."""
+    unknown = sorted(set(given) - set(known))
+    if unknown:
+        raise ConfigError(f"unknown setting {unknown[0]!r}; the settings are {', '.join(sorted(known))}")
 
 
 def _check_positive_int(name: str, value: Any, unit: str) -> None:
